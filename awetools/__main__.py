@@ -1,0 +1,3 @@
+from awetools.cli.main import run
+
+run()

@@ -1,0 +1,3 @@
+"""Registry of subcommands: one import per command module (each registers itself)."""
+
+# Each module decorates its function with ``@app.command(...)`` or ``@eval_app.command(...)``.

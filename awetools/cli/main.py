@@ -1,0 +1,85 @@
+"""Entry point of the ``awe`` command.
+
+Every subcommand lives in its own module under ``awetools.cli`` and is registered here.
+:func:`main` turns user errors (:class:`awetools.errors.AweError`) into one line on
+stderr and exit status 1, bad usage into exit status 2, and Ctrl-C into 130.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import typer
+
+from awetools import __version__
+from awetools.errors import AweError
+
+app = typer.Typer(
+    name="awe",
+    help="awetools: acoustic word embeddings, Kaldi style.\n\n"
+    "Small tools that read and write Kaldi archives and HDF5, chained by shell recipes.\n\n"
+    "Example:  awe segment --ctm data/train/words.ctm data/train data/train_words",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+eval_app = typer.Typer(
+    help="Evaluate embeddings; one summary line on stdout, full results with --json.",
+    no_args_is_help=True,
+)
+app.add_typer(eval_app, name="eval")
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"awe (awetools) {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
+) -> None:
+    _state["debug"] = debug
+
+
+def _register() -> None:
+    """Import the subcommand modules; each attaches itself to ``app`` or ``eval_app``."""
+    from awetools.cli import commands  # noqa: F401  (side effect: registration)
+
+
+def _prog_name(argv: list[str]) -> str:
+    """``awe <command>`` (or ``awe eval <task>``) for error messages."""
+    words = [a for a in argv if not a.startswith("-")][:2]
+    if words and words[0] != "eval":
+        words = words[:1]
+    return " ".join(["awe", *words])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``awe`` and return its exit status (1 for user errors, 2 for bad usage)."""
+    _register()
+    prog = _prog_name(argv if argv is not None else sys.argv[1:])
+    try:
+        app(args=argv, prog_name="awe")  # standalone: usage errors exit 2 by themselves
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    except AweError as exc:
+        if _state["debug"]:
+            traceback.print_exc()
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Readers and writers for every file awetools consumes or produces."""
