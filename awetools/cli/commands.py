@@ -1,3 +1,5 @@
 """Registry of subcommands: one import per command module (each registers itself)."""
 
 # Each module decorates its function with ``@app.command(...)`` or ``@eval_app.command(...)``.
+from awetools.cli import segment  # noqa: F401
+from awetools.cli import featurize  # noqa: F401

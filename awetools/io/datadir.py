@@ -2,9 +2,9 @@
 
 A *word-segment* data dir (written by ``awe segment``) has one entry per spoken word
 token: ``segments`` points into the source recordings of the utterance data dir, and
-``seg2pos`` (``<segment-id> <position>``) gives the 0-based position of the word in its
-utterance's alignment (dropped words keep their positions, so context windows for
-skipgram training see the true distances).  ``text`` is absent for unlabelled speech.
+``seg2utt`` and ``seg2pos`` give its source utterance and the 0-based position of the word
+in that utterance's alignment (dropped words keep their positions, so context windows
+for skipgram training see the true distances).  ``text`` is absent for unlabelled speech.
 
 Every table is a text file of ``<key> <value>`` lines sorted by key in C (byte) order;
 readers refuse unsorted files and duplicate keys, naming the file and line.
@@ -100,6 +100,7 @@ class DataDir:
     segments: dict[str, Segment] = field(default_factory=dict)
     text: dict[str, str] = field(default_factory=dict)
     utt2spk: dict[str, str] = field(default_factory=dict)
+    seg2utt: dict[str, str] = field(default_factory=dict)
     seg2pos: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -110,9 +111,6 @@ class DataDir:
     @property
     def has_labels(self) -> bool:
         return bool(self.text)
-
-    def segment_of(self, utt: str) -> Segment | None:
-        return self.segments.get(utt)
 
     @classmethod
     def load(cls, path: str | Path, require: tuple[str, ...] = ("utt2spk",)) -> "DataDir":
@@ -132,6 +130,8 @@ class DataDir:
             data.text = read_kaldi_table(path / "text")
         if (path / "utt2spk").is_file():
             data.utt2spk = read_kaldi_table(path / "utt2spk")
+        if (path / "seg2utt").is_file():
+            data.seg2utt = read_kaldi_table(path / "seg2utt")
         if (path / "seg2pos").is_file():
             data.seg2pos = _read_positions(path / "seg2pos")
         data.validate()
@@ -180,6 +180,8 @@ class DataDir:
         if self.utt2spk:
             write_kaldi_table(out / "utt2spk", self.utt2spk)
             write_kaldi_table(out / "spk2utt", spk2utt_from_utt2spk(self.utt2spk))
+        if self.seg2utt:
+            write_kaldi_table(out / "seg2utt", self.seg2utt)
         if self.seg2pos:
             write_kaldi_table(out / "seg2pos", {k: str(v) for k, v in self.seg2pos.items()})
 

@@ -1,0 +1,1 @@
+"""Frame-level features (Kaldi-compatible MFCC and filterbanks), CMVN and segment cutting."""

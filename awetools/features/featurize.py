@@ -1,0 +1,176 @@
+"""Per-segment feature matrices for a data dir (the library behind ``awe featurize``).
+
+Frames are computed over each whole recording and then cut at the segment times, so
+frames at a word's edges see their real acoustic context (deltas, SSL context).  Work
+is split by speaker: one job reads a speaker's recordings, accumulates its CMVN
+statistics and returns its normalised segments, so ``nj`` processes share nothing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from tqdm import tqdm
+
+from awetools.errors import AweError
+from awetools.features.segments import MeanVarianceStats, frame_ranges, normalise
+from awetools.io.audio import read_audio, resample
+from awetools.io.datadir import DataDir, c_sorted
+from awetools.io.tables import open_writer
+
+CMVN_MODES = ("speaker", "utterance", "none")
+
+
+class FrameExtractor(Protocol):
+    """What featurisation needs from a feature type (Kaldi MFCC/fbank, SSL models)."""
+
+    sample_rate: int
+    frame_shift: float
+    frame_center: float
+    static_dim: int
+    dim: int
+
+    def __call__(self, samples: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class SegmentSpan:
+    key: str
+    start: float
+    end: float | None  # None: to the end of the recording
+
+
+@dataclass(frozen=True)
+class SpeakerJob:
+    """All segments of one speaker, grouped by recording."""
+
+    speaker: str
+    recordings: tuple[tuple[str, str, tuple[SegmentSpan, ...]], ...]  # (id, wav.scp entry, spans)
+    size: int
+
+
+def speaker_jobs(data: DataDir) -> list[SpeakerJob]:
+    """Group a data dir's segments (or whole recordings) by speaker and recording."""
+    if data.segments:
+        spans = {key: (s.recording, SegmentSpan(key, s.start, s.end))
+                 for key, s in data.segments.items()}
+    else:
+        spans = {key: (key, SegmentSpan(key, 0.0, None)) for key in data.wav_scp}
+    for key, (recording, _) in spans.items():
+        if recording not in data.wav_scp:
+            raise AweError(f"{data.path}/segments (key '{key}'): recording '{recording}' "
+                           "is not in wav.scp")
+    by_speaker: dict[str, dict[str, list[SegmentSpan]]] = {}
+    for key in c_sorted(spans):
+        recording, span = spans[key]
+        speaker = data.utt2spk.get(key, key)
+        by_speaker.setdefault(speaker, {}).setdefault(recording, []).append(span)
+    return [
+        SpeakerJob(speaker, tuple((rec, data.wav_scp[rec], tuple(s)) for rec, s in recs.items()),
+                   sum(len(s) for s in recs.values()))
+        for speaker, recs in sorted(by_speaker.items())
+    ]
+
+
+@dataclass(frozen=True)
+class FeaturizeOptions:
+    cmvn: str = "speaker"
+    resample: bool = False
+    max_overshoot: float = 0.1
+    scp_name: str = "wav.scp"
+
+
+def _cut_recording(extractor: FrameExtractor, options: FeaturizeOptions, recording: str,
+                   entry: str, spans: tuple[SegmentSpan, ...]) -> tuple[np.ndarray, list[np.ndarray]]:
+    samples, rate = read_audio(entry, recording, options.scp_name)
+    if rate != extractor.sample_rate:
+        if not options.resample:
+            raise AweError(f"{options.scp_name} (key '{recording}'): sample rate {rate} Hz differs "
+                           f"from --sample-rate {extractor.sample_rate} (add --resample)")
+        samples = resample(samples, rate, extractor.sample_rate)
+    duration = len(samples) / extractor.sample_rate
+    frames = extractor(samples)
+    starts = np.array([s.start for s in spans])
+    ends = np.array([duration if s.end is None else s.end for s in spans])
+    late = np.flatnonzero(ends > duration + options.max_overshoot)
+    if late.size:
+        span = spans[late[0]]
+        raise AweError(f"segments (key '{span.key}'): ends at {span.end:.3f} s but recording "
+                       f"'{recording}' is only {duration:.3f} s long")
+    if len(frames) == 0:
+        raise AweError(f"{options.scp_name} (key '{recording}'): {duration:.3f} s of audio is "
+                       "shorter than one analysis window")
+    first, last = frame_ranges(starts, ends, extractor.frame_shift, extractor.frame_center,
+                               len(frames))
+    return frames, [frames[a:b] for a, b in zip(first, last)]
+
+
+def featurize_speaker(job: SpeakerJob, extractor: FrameExtractor,
+                      options: FeaturizeOptions) -> list[tuple[str, np.ndarray]]:
+    """Features of one speaker's segments, normalised as ``options.cmvn`` says."""
+    speaker_stats = MeanVarianceStats(extractor.static_dim)
+    cut: list[tuple[tuple[SegmentSpan, ...], list[np.ndarray], MeanVarianceStats]] = []
+    for recording, entry, spans in job.recordings:
+        frames, pieces = _cut_recording(extractor, options, recording, entry, spans)
+        stats = MeanVarianceStats(extractor.static_dim)
+        stats.add(frames[:, :extractor.static_dim])
+        speaker_stats.add(frames[:, :extractor.static_dim])
+        cut.append((spans, pieces, stats))
+    out = []
+    for spans, pieces, stats in cut:
+        chosen = speaker_stats if options.cmvn == "speaker" else stats
+        mean, scale = chosen.mean_and_scale()
+        for span, piece in zip(spans, pieces):
+            if options.cmvn != "none":
+                piece = normalise(piece, mean, scale, extractor.static_dim)
+            out.append((span.key, np.ascontiguousarray(piece, dtype=np.float32)))
+    return out
+
+
+# Worker processes receive the extractor once (pool initializer), not with every job.
+_worker: dict = {}
+
+
+def _init_worker(extractor: FrameExtractor, options: FeaturizeOptions) -> None:
+    _worker["extractor"], _worker["options"] = extractor, options
+
+
+def _run_job(job: SpeakerJob) -> list[tuple[str, np.ndarray]]:
+    return featurize_speaker(job, _worker["extractor"], _worker["options"])
+
+
+def iter_features(data: DataDir, extractor: FrameExtractor, options: FeaturizeOptions,
+                  nj: int = 1, progress: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+    """Yield ``(segment id, [frames, dim])`` speaker by speaker, in sorted key order per speaker."""
+    if options.cmvn not in CMVN_MODES:
+        raise AweError(f"unknown CMVN mode '{options.cmvn}' (choose from {', '.join(CMVN_MODES)})")
+    jobs = speaker_jobs(data)
+    bar = tqdm(total=sum(j.size for j in jobs), unit="seg", desc="featurize",
+               disable=not progress, leave=False)
+    with bar:
+        if nj <= 1:
+            results = (featurize_speaker(job, extractor, options) for job in jobs)
+            for result in results:
+                yield from result
+                bar.update(len(result))
+            return
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(nj, mp_context=context, initializer=_init_worker,
+                                 initargs=(extractor, options)) as pool:
+            for result in pool.map(_run_job, jobs):
+                yield from result
+                bar.update(len(result))
+
+
+def featurize(data: DataDir, extractor: FrameExtractor, wspecifier: str,
+              options: FeaturizeOptions, nj: int = 1, progress: bool = True) -> int:
+    """Write every segment's features to ``wspecifier``; returns the number written."""
+    with open_writer(wspecifier) as writer:
+        for key, features in iter_features(data, extractor, options, nj, progress):
+            writer.write(key, features)
+        return writer.count

@@ -1,0 +1,49 @@
+"""Audio from ``wav.scp`` entries: file paths or Kaldi-style ``command |`` pipes."""
+
+from __future__ import annotations
+
+import io
+import math
+import subprocess
+
+import numpy as np
+import soundfile
+from scipy.signal import resample_poly
+
+from awetools.errors import AweError
+
+
+def read_audio(entry: str, key: str, scp: str = "wav.scp") -> tuple[np.ndarray, int]:
+    """Read the first channel of a ``wav.scp`` entry as float32 in [-1, 1] and its rate.
+
+    ``entry`` is a path or a shell command ending in ``|`` whose stdout is a sound file
+    (e.g. ``sox in.flac -t wav - |``).  Errors name the scp file and key.
+    """
+    entry = entry.strip()
+    where = f"{scp} (key '{key}')"
+    if entry.endswith("|"):
+        result = subprocess.run(entry[:-1], shell=True, capture_output=True)
+        if result.returncode != 0:
+            message = result.stderr.decode(errors="replace").strip().splitlines()
+            raise AweError(f"{where}: command failed with status {result.returncode}"
+                           + (f": {message[-1]}" if message else ""))
+        source: str | io.BytesIO = io.BytesIO(result.stdout)
+    else:
+        source = entry
+    try:
+        samples, rate = soundfile.read(source, dtype="float32", always_2d=True)
+    except FileNotFoundError:
+        raise AweError(f"{where}: no such audio file '{entry}'") from None
+    except (soundfile.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise AweError(f"{where}: cannot read audio '{entry}' ({exc})") from None
+    if samples.shape[0] == 0:
+        raise AweError(f"{where}: audio '{entry}' is empty")
+    return samples[:, 0], int(rate)
+
+
+def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Polyphase resampling (scipy) from ``rate`` to ``target`` Hz."""
+    if rate == target:
+        return samples
+    g = math.gcd(rate, target)
+    return resample_poly(samples, target // g, rate // g).astype(np.float32)
