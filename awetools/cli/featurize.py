@@ -41,6 +41,7 @@ def featurize_command(
 
     Example:
 
+    \b
       awe featurize --nj 2 data/train_words ark,scp:feats/train.ark,feats/train.scp
     """
     config = KaldiFeatureConfig(

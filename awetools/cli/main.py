@@ -23,10 +23,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 eval_app = typer.Typer(
     help="Evaluate embeddings; one summary line on stdout, full results with --json.",
+    rich_markup_mode=None,
     no_args_is_help=True,
 )
 app.add_typer(eval_app, name="eval")

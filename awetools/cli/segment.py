@@ -43,6 +43,7 @@ def segment(
 
     Example:
 
+    \b
       awe segment --ctm data/train/words.ctm --min-duration 0.5 --min-chars 5 data/train data/train_words
     """
     given = [a for a in (ctm, textgrid, alignment) if a is not None]

@@ -1,0 +1,124 @@
+"""Cluster directories written by ``awe cluster`` and read by ``awe train-skipgram``.
+
+Layout of ``OUT_DIR`` (built under a temporary name and renamed when complete):
+
+- ``centroids.npy``: ``[K, D]`` float32 centroids (numpy);
+- ``centroids.h5``: the same as an awetools vector table keyed ``c000000`` ... (cluster id);
+- ``assign.txt``: ``<segment> <cluster id>`` per segment, C-sorted by segment;
+- ``soft.h5``: soft pseudo-word labels, one ``[2, top]`` matrix per segment (row 0
+  cluster ids, row 1 weights; see :mod:`awetools.cluster.soft`);
+- ``summary.json``: K, N, dim, inertia, faiss objective per iteration, cluster sizes,
+  the resolved temperature, label softness, options, and purity/NMI when labels were given.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from awetools.cluster.kmeans import KMeansOptions, KMeansResult, kmeans, nearest, prepare
+from awetools.cluster.quality import nmi, purity
+from awetools.cluster.soft import SoftLabels, read_soft_labels, softmax_neg_distances, write_soft_labels
+from awetools.errors import AweError
+from awetools.io.atomic import atomic_dir, atomic_open
+from awetools.io.datadir import read_kaldi_table, write_kaldi_table
+from awetools.io.tables import read_vectors, write_vectors
+from awetools.log import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class SoftOptions:
+    """Soft-label options: ``temperature`` None means the mean squared distance to the own centroid."""
+
+    temperature: float | None = None
+    top: int = 5
+
+
+def label_quality(keys: list[str], assign: np.ndarray, labels_path: str | Path) -> dict:
+    """Purity and NMI of ``assign`` against a Kaldi ``text`` file (segments without a label are skipped)."""
+    table = read_kaldi_table(labels_path, check_sorted=False)
+    rows = np.array([i for i, k in enumerate(keys) if k in table], dtype=np.int64)
+    if rows.size == 0:
+        raise AweError(f"{labels_path}: none of the {len(keys)} segment ids has a label "
+                       f"(first segment '{keys[0]}')")
+    words = np.array([table[keys[i]] for i in rows])
+    return {"purity": purity(assign[rows], words), "nmi": nmi(assign[rows], words),
+            "labelled": int(rows.size), "word_types": int(np.unique(words).size)}
+
+
+def soft_labels(x: np.ndarray, keys: list[str], result: KMeansResult, spherical: bool,
+                options: SoftOptions) -> tuple[SoftLabels, float]:
+    """Soft labels of every row of ``x`` and the temperature actually used."""
+    top = min(options.top, len(result.centroids))
+    if top < 1:
+        raise AweError(f"--top-k must be at least 1 (got {options.top})")
+    temperature = options.temperature
+    if temperature is None:
+        temperature = max(float(result.distances.mean()), 1e-12)
+    dist, idx = nearest(prepare(x, spherical), result.centroids, top, result.gpu)
+    return SoftLabels(keys, idx, softmax_neg_distances(dist, temperature)), temperature
+
+
+def cluster_table(rspecifier: str, out_dir: str | Path, options: KMeansOptions,
+                  soft: SoftOptions = SoftOptions(), labels: str | Path | None = None,
+                  overwrite: bool = False) -> dict:
+    """Cluster the vectors of ``rspecifier`` and write a cluster dir; returns its summary."""
+    keys, x = read_vectors(rspecifier)
+    if Path(out_dir).exists() and not overwrite:
+        raise AweError(f"{out_dir}: output directory exists (use --overwrite to replace it)")
+    start = time.perf_counter()
+    result = kmeans(x, options, name=rspecifier)
+    seconds = time.perf_counter() - start
+    labels_soft, temperature = soft_labels(x, keys, result, options.spherical, soft)
+    sizes = np.bincount(result.assign, minlength=options.k)
+    summary = {
+        "input": rspecifier, "n": len(keys), "dim": int(x.shape[1]), "k": options.k,
+        "inertia": result.inertia, "mean_sq_distance": result.inertia / len(keys),
+        "objective": result.objective, "seconds": seconds, "gpu": result.gpu,
+        "empty_clusters": int((sizes == 0).sum()), "largest_cluster": int(sizes.max()),
+        "temperature": temperature, "top_k": int(labels_soft.index.shape[1]),
+        "mean_top1_weight": float(labels_soft.weight[:, 0].mean()),
+        "options": options.to_dict(),
+    }
+    if labels is not None:
+        summary["labels"] = {"file": str(labels), **label_quality(keys, result.assign, labels)}
+    with atomic_dir(out_dir, overwrite=overwrite) as tmp:
+        np.save(tmp / "centroids.npy", result.centroids)
+        write_vectors(f"h5:{tmp / 'centroids.h5'}", [f"c{i:06d}" for i in range(options.k)],
+                      result.centroids)
+        write_kaldi_table(tmp / "assign.txt", dict(zip(keys, map(str, result.assign.tolist()))))
+        write_soft_labels(f"h5:{tmp / 'soft.h5'}", labels_soft)
+        with atomic_open(tmp / "summary.json") as out:
+            json.dump(summary, out, indent=2)
+            out.write("\n")
+    return summary
+
+
+@dataclass
+class ClusterDir:
+    """What training needs from a cluster dir: K and the soft labels."""
+
+    path: Path
+    k: int
+    soft: SoftLabels
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ClusterDir":
+        path = Path(path)
+        summary_path = path / "summary.json"
+        if not summary_path.is_file():
+            raise AweError(f"{path}: not a cluster dir (no summary.json; make one with awe cluster)")
+        try:
+            k = int(json.loads(summary_path.read_text(encoding="utf-8"))["k"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AweError(f"{summary_path}: unreadable summary ({exc})") from None
+        soft = read_soft_labels(f"h5:{path / 'soft.h5'}")
+        if soft.index.max() >= k:
+            raise AweError(f"{path}/soft.h5: cluster id {int(soft.index.max())} >= K={k}")
+        return cls(path, k, soft)

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# split_data.sh: split a Kaldi data dir into N parts by speaker (Kaldi's utils/split_data.sh).
+#
+# Usage: bin/split_data.sh DATA_DIR N
+#   Writes DATA_DIR/splitN/1 .. DATA_DIR/splitN/N, each a complete data dir with the
+#   speakers of that part (utt2spk, spk2utt, text, segments, seg2utt, seg2pos, wav.scp).
+#   Speakers are never split, so per-speaker CMVN inside a job is exact.
+#   An existing, up-to-date split is reused.
+#
+# Example: bin/split_data.sh data/train_words 8
+set -euo pipefail
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+[ $# -eq 2 ] || { echo "usage: $0 DATA_DIR N" >&2; exit 2; }
+data=$1; n=$2
+[ -d "$data" ] || { echo "$0: no such data dir '$data'" >&2; exit 1; }
+[ -f "$data/utt2spk" ] || { echo "$0: '$data' has no utt2spk" >&2; exit 1; }
+case "$n" in ''|*[!0-9]*|0) echo "$0: N must be a positive integer, got '$n'" >&2; exit 2 ;; esac
+out=$data/split$n
+if [ -f "$out/.done" ] && [ "$out/.done" -nt "$data/utt2spk" ]; then exit 0; fi
+nspk=$(cut -d' ' -f2 "$data/utt2spk" | sort -u | wc -l)
+[ "$nspk" -ge "$n" ] || { echo "$0: '$data' has $nspk speakers, fewer than $n parts" >&2; exit 1; }
+tmp=$(mktemp -d "$data/.split$n.XXXXXX"); trap 'rm -rf "$tmp"' EXIT
+export LC_ALL=C
+# speaker -> part, round-robin over speakers sorted by number of keys (balanced load)
+cut -d' ' -f2 "$data/utt2spk" | sort | uniq -c | sort -k1,1nr -k2,2 |
+  awk -v n="$n" '{ print $2, (NR - 1) % n + 1 }' > "$tmp/spk2part"
+for i in $(seq "$n"); do mkdir -p "$tmp/$i"; done
+awk -v dir="$tmp" 'NR == FNR { part[$1] = $2; next } { print > (dir "/" part[$2] "/utt2spk") }' \
+  "$tmp/spk2part" "$data/utt2spk"
+for i in $(seq "$n"); do
+  d=$tmp/$i
+  awk '{ u[$2] = u[$2] " " $1 } END { for (s in u) print s u[s] }' "$d/utt2spk" | sort > "$d/spk2utt"
+  for f in text segments seg2utt seg2pos feats.scp; do
+    [ -f "$data/$f" ] && awk 'NR == FNR { k[$1]; next } $1 in k' "$d/utt2spk" "$data/$f" > "$d/$f"
+  done
+  if [ -f "$d/segments" ]; then
+    awk 'NR == FNR { r[$2]; next } $1 in r' "$d/segments" "$data/wav.scp" > "$d/wav.scp"
+  elif [ -f "$data/wav.scp" ]; then
+    awk 'NR == FNR { k[$1]; next } $1 in k' "$d/utt2spk" "$data/wav.scp" > "$d/wav.scp"
+  fi
+done
+rm -f "$tmp/spk2part"; touch "$tmp/.done"
+rm -rf "$out"; mv "$tmp" "$out"; trap - EXIT
