@@ -7,8 +7,10 @@ stderr and exit status 1, bad usage into exit status 2, and Ctrl-C into 130.
 
 from __future__ import annotations
 
+import shlex
 import sys
 import traceback
+from pathlib import Path
 
 import typer
 
@@ -64,11 +66,40 @@ def _prog_name(argv: list[str]) -> str:
     return " ".join(["awe", *words])
 
 
+def expand_config(argv: list[str]) -> list[str]:
+    """Replace ``--config FILE`` by the options in FILE (Kaldi's ``--config``).
+
+    FILE holds options one or more per line (shell quoting), ``#`` starts a comment;
+    options given after ``--config`` on the command line win, as in Kaldi.
+    """
+    out: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--config" or arg.startswith("--config="):
+            name = arg.split("=", 1)[1] if "=" in arg else next(args, None)
+            if not name:
+                raise AweError("--config needs a file name")
+            try:
+                text = Path(name).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise AweError(f"{name}: cannot read config file ({exc.__class__.__name__})") from None
+            for number, line in enumerate(text.splitlines(), start=1):
+                try:
+                    out.extend(shlex.split(line, comments=True))
+                except ValueError as exc:
+                    raise AweError(f"{name}:{number}: {exc}") from None
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``awe`` and return its exit status (1 for user errors, 2 for bad usage)."""
     _register()
-    prog = _prog_name(argv if argv is not None else sys.argv[1:])
+    argv = list(argv if argv is not None else sys.argv[1:])
+    prog = _prog_name(argv)
     try:
+        argv = expand_config(argv)
         app(args=argv, prog_name="awe")  # standalone: usage errors exit 2 by themselves
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
@@ -81,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     return 0
+
 
 def run() -> None:
     """Console-script entry point."""

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from tqdm import tqdm
-
 from awetools.errors import AweError
 from awetools.features.segments import MeanVarianceStats, frame_ranges, normalise
 from awetools.io.audio import read_audio, resample
 from awetools.io.datadir import DataDir, c_sorted
 from awetools.io.tables import open_writer
+from awetools.progress import progress
 
 CMVN_MODES = ("speaker", "utterance", "none")
 
@@ -145,13 +144,12 @@ def _run_job(job: SpeakerJob) -> list[tuple[str, np.ndarray]]:
 
 
 def iter_features(data: DataDir, extractor: FrameExtractor, options: FeaturizeOptions,
-                  nj: int = 1, progress: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+                  nj: int = 1) -> Iterator[tuple[str, np.ndarray]]:
     """Yield ``(segment id, [frames, dim])`` speaker by speaker, in sorted key order per speaker."""
     if options.cmvn not in CMVN_MODES:
         raise AweError(f"unknown CMVN mode '{options.cmvn}' (choose from {', '.join(CMVN_MODES)})")
     jobs = speaker_jobs(data)
-    bar = tqdm(total=sum(j.size for j in jobs), unit="seg", desc="featurize",
-               disable=not progress, leave=False)
+    bar = progress(sum(j.size for j in jobs), desc="featurize", unit="seg")
     with bar:
         if nj <= 1:
             results = (featurize_speaker(job, extractor, options) for job in jobs)
@@ -168,9 +166,9 @@ def iter_features(data: DataDir, extractor: FrameExtractor, options: FeaturizeOp
 
 
 def featurize(data: DataDir, extractor: FrameExtractor, wspecifier: str,
-              options: FeaturizeOptions, nj: int = 1, progress: bool = True) -> int:
+              options: FeaturizeOptions, nj: int = 1) -> int:
     """Write every segment's features to ``wspecifier``; returns the number written."""
     with open_writer(wspecifier) as writer:
-        for key, features in iter_features(data, extractor, options, nj, progress):
+        for key, features in iter_features(data, extractor, options, nj):
             writer.write(key, features)
         return writer.count
