@@ -3,7 +3,7 @@
 #
 # Usage: bin/split_data.sh DATA_DIR N
 #   Writes DATA_DIR/splitN/1 .. DATA_DIR/splitN/N, each a complete data dir with the
-#   speakers of that part (utt2spk, spk2utt, text, segments, seg2utt, seg2pos, wav.scp).
+#   speakers of that part (made by subset_data.sh).
 #   Speakers are never split, so per-speaker CMVN inside a job is exact.
 #   An existing, up-to-date split is reused.
 #
@@ -24,20 +24,10 @@ export LC_ALL=C
 # speaker -> part, round-robin over speakers sorted by number of keys (balanced load)
 cut -d' ' -f2 "$data/utt2spk" | sort | uniq -c | sort -k1,1nr -k2,2 |
   awk -v n="$n" '{ print $2, (NR - 1) % n + 1 }' > "$tmp/spk2part"
-for i in $(seq "$n"); do mkdir -p "$tmp/$i"; done
-awk -v dir="$tmp" 'NR == FNR { part[$1] = $2; next } { print > (dir "/" part[$2] "/utt2spk") }' \
-  "$tmp/spk2part" "$data/utt2spk"
+here=$(dirname "$0")
 for i in $(seq "$n"); do
-  d=$tmp/$i
-  awk '{ u[$2] = u[$2] " " $1 } END { for (s in u) print s u[s] }' "$d/utt2spk" | sort > "$d/spk2utt"
-  for f in text segments seg2utt seg2pos feats.scp; do
-    [ -f "$data/$f" ] && awk 'NR == FNR { k[$1]; next } $1 in k' "$d/utt2spk" "$data/$f" > "$d/$f"
-  done
-  if [ -f "$d/segments" ]; then
-    awk 'NR == FNR { r[$2]; next } $1 in r' "$d/segments" "$data/wav.scp" > "$d/wav.scp"
-  elif [ -f "$data/wav.scp" ]; then
-    awk 'NR == FNR { k[$1]; next } $1 in k' "$d/utt2spk" "$data/wav.scp" > "$d/wav.scp"
-  fi
+  awk -v i="$i" 'NR == FNR { if ($2 == i) s[$1]; next } $2 in s' "$tmp/spk2part" "$data/utt2spk" |
+    "$here/subset_data.sh" "$data" - "$tmp/$i"
 done
 rm -f "$tmp/spk2part"; touch "$tmp/.done"
 rm -rf "$out"; mv "$tmp" "$out"; trap - EXIT

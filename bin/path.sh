@@ -1,6 +1,6 @@
-# Put the toolkit on PATH: the project's bin/ helpers and, when present, its virtual
+# path.sh: put the toolkit on PATH: the project's bin/ helpers and, when present, its virtual
 # environment (built by `make env`).  Recipes source this first (Kaldi's path.sh).
-AWE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+AWE_ROOT=$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && cd .. && pwd)
 export AWE_ROOT
 [ -x "$AWE_ROOT/.venv/bin/awe" ] && PATH=$AWE_ROOT/.venv/bin:$PATH
 PATH=$AWE_ROOT/bin:$PATH
