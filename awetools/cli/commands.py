@@ -3,3 +3,4 @@
 # Each module decorates its function with ``@app.command(...)`` or ``@eval_app.command(...)``.
 from awetools.cli import segment  # noqa: F401
 from awetools.cli import featurize  # noqa: F401
+from awetools.cli import report  # noqa: F401
