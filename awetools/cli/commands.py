@@ -4,3 +4,5 @@
 from awetools.cli import segment  # noqa: F401
 from awetools.cli import featurize  # noqa: F401
 from awetools.cli import report  # noqa: F401
+from awetools.cli import plot  # noqa: F401
+from awetools.cli import cluster  # noqa: F401

@@ -1,0 +1,54 @@
+"""``awe cluster``: K-means over segment embeddings -> centroids, assignments, soft labels."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from awetools.cli.main import app
+from awetools.cluster.clusterdir import SoftOptions, cluster_table
+from awetools.cluster.kmeans import KMeansOptions
+
+
+@app.command("cluster")
+def cluster_command(
+    rspecifier: str = typer.Argument(..., help="Segment embeddings, e.g. scp:emb.scp or h5:emb.h5."),
+    out_dir: Path = typer.Argument(..., help="Cluster dir to write."),
+    k: int = typer.Option(..., "--k", "-k", help="Number of clusters."),
+    iterations: int = typer.Option(20, "--iterations", help="Lloyd iterations per restart."),
+    restarts: int = typer.Option(1, "--restarts", help="Restarts (faiss nredo); the lowest objective wins."),
+    init: str = typer.Option("random", "--init", help="Centroid initialisation: random or kmeans++."),
+    spherical: bool = typer.Option(False, "--spherical/--euclidean", help="Cosine K-means on L2-normalised vectors, or plain Euclidean."),
+    temperature: float | None = typer.Option(None, "--temperature", help="Soft-label temperature T in exp(-d^2/T) (default: mean squared distance to own centroid)."),
+    top_k: int = typer.Option(5, "--top-k", help="Nearest centroids kept in each soft label."),
+    max_points_per_centroid: int = typer.Option(256, "--max-points-per-centroid", help="faiss trains on at most K times this many random vectors."),
+    labels: Path | None = typer.Option(None, "--labels", help="Kaldi text file '<segment> <word>': report purity and NMI."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (initialisation, subsampling)."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (GPU faiss)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT_DIR if it exists."),
+) -> None:
+    """Cluster segment embeddings with K-means (faiss) and write soft pseudo-word labels.
+
+    Usage: awe cluster [options] --k K RSPECIFIER OUT_DIR
+
+    OUT_DIR gets centroids.npy, centroids.h5, assign.txt ('<segment> <cluster>'),
+    soft.h5 (per segment a [2, top-k] matrix: cluster ids, softmax weights) and
+    summary.json.  A summary line (inertia; purity and NMI with --labels) goes to stderr.
+
+    Example:
+
+      awe cluster --k 2000 --spherical --labels data/train_words/text h5:exp/emb/train.h5 exp/clusters
+    """
+    options = KMeansOptions(k=k, niter=iterations, nredo=restarts, seed=seed, spherical=spherical,
+                            init=init, max_points_per_centroid=max_points_per_centroid,
+                            device=device)
+    summary = cluster_table(rspecifier, out_dir, options, SoftOptions(temperature, top_k),
+                            labels=labels, overwrite=overwrite)
+    line = (f"awe cluster: K={summary['k']} N={summary['n']} inertia={summary['inertia']:.6g} "
+            f"empty={summary['empty_clusters']} T={summary['temperature']:.4g} "
+            f"top1_weight={summary['mean_top1_weight']:.3f}")
+    if "labels" in summary:
+        line += f" purity={summary['labels']['purity']:.4f} NMI={summary['labels']['nmi']:.4f}"
+    print(line, file=sys.stderr)
