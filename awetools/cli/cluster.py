@@ -19,7 +19,7 @@ def cluster_command(
     k: int = typer.Option(..., "--k", "-k", help="Number of clusters."),
     iterations: int = typer.Option(20, "--iterations", help="Lloyd iterations per restart."),
     restarts: int = typer.Option(1, "--restarts", help="Restarts (faiss nredo); the lowest objective wins."),
-    init: str = typer.Option("random", "--init", help="Centroid initialisation: random or kmeans++."),
+    init: str = typer.Option("kmeans++", "--init", help="Centroid initialisation: kmeans++ or random (faster, worse on Zipfian data)."),
     spherical: bool = typer.Option(False, "--spherical/--euclidean", help="Cosine K-means on L2-normalised vectors, or plain Euclidean."),
     temperature: float | None = typer.Option(None, "--temperature", help="Soft-label temperature T in exp(-d^2/T) (default: mean squared distance to own centroid)."),
     top_k: int = typer.Option(5, "--top-k", help="Nearest centroids kept in each soft label."),

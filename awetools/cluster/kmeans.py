@@ -30,7 +30,7 @@ class KMeansOptions:
     nredo: int = 1
     seed: int = 0
     spherical: bool = False
-    init: str = "random"
+    init: str = "kmeans++"
     max_points_per_centroid: int = 256
     device: str = "auto"
 

@@ -12,6 +12,7 @@ import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -99,7 +100,8 @@ def _cut_recording(extractor: FrameExtractor, options: FeaturizeOptions, recordi
     late = np.flatnonzero(ends > duration + options.max_overshoot)
     if late.size:
         span = spans[late[0]]
-        raise AweError(f"segments (key '{span.key}'): ends at {span.end:.3f} s but recording "
+        segments = Path(options.scp_name).with_name("segments")
+        raise AweError(f"{segments} (key '{span.key}'): ends at {span.end:.3f} s but recording "
                        f"'{recording}' is only {duration:.3f} s long")
     if len(frames) == 0:
         raise AweError(f"{options.scp_name} (key '{recording}'): {duration:.3f} s of audio is "

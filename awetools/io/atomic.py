@@ -20,7 +20,8 @@ from awetools.errors import AweError
 def _check_parent_writable(path: Path) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise AweError(f"{parent}: output directory does not exist")
+        problem = "is not a directory" if parent.exists() else "does not exist"
+        raise AweError(f"{parent}: output directory {problem}")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise AweError(f"{parent}: output directory is not writable")
 
@@ -61,7 +62,12 @@ def atomic_dir(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
     path = Path(path)
     if path.exists() and not overwrite:
         raise AweError(f"{path}: output directory exists (use --overwrite to replace it)")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise AweError(f"{path.parent}: output directory is not a directory") from None
+    except OSError as exc:
+        raise AweError(f"{path.parent}: cannot create output directory ({exc.strerror})") from None
     _check_parent_writable(path)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:

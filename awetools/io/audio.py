@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import subprocess
 
 import numpy as np
@@ -29,11 +30,11 @@ def read_audio(entry: str, key: str, scp: str = "wav.scp") -> tuple[np.ndarray, 
                            + (f": {message[-1]}" if message else ""))
         source: str | io.BytesIO = io.BytesIO(result.stdout)
     else:
+        if not os.path.isfile(entry):
+            raise AweError(f"{where}: no such audio file '{entry}'")
         source = entry
     try:
         samples, rate = soundfile.read(source, dtype="float32", always_2d=True)
-    except FileNotFoundError:
-        raise AweError(f"{where}: no such audio file '{entry}'") from None
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as exc:
         raise AweError(f"{where}: cannot read audio '{entry}' ({exc})") from None
     if samples.shape[0] == 0:

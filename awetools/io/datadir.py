@@ -148,7 +148,8 @@ class DataDir:
                 raise AweError(f"{self.path}/utt2spk: no speaker for utterance '{missing[0]}' "
                                f"({len(missing)} missing)")
         if self.text:
-            unknown = [u for u in self.text if u not in set(utts)]
+            known = set(utts)
+            unknown = [u for u in self.text if u not in known]
             if unknown:
                 raise AweError(f"{self.path}/text: utterance '{unknown[0]}' is not in the data dir")
 

@@ -116,11 +116,14 @@ class HDF5TableWriter:
 
     def close(self) -> None:
         self._flush()
+        if self._kind is None:  # nothing written: an empty vector table
+            self._kind, self._dim = "vectors", 0
+            self._file.create_dataset("vectors", shape=(0, 0), dtype="float32")
         keys = self._written_keys
         width = max((len(k) for k in keys), default=1)
         self._file.create_dataset("keys", data=np.array(keys, dtype=f"S{width}"))
-        self._file.attrs["kind"] = self._kind or "vectors"
-        self._file.attrs["dim"] = self._dim or 0
+        self._file.attrs["kind"] = self._kind
+        self._file.attrs["dim"] = self._dim
         self._file.attrs["count"] = len(keys)
         self._file.close()
 

@@ -162,9 +162,14 @@ def open_reader(rspecifier: str) -> Iterator[tuple[str, np.ndarray]]:
                 raise AweError(f"{rspecifier}: unreadable {after} ({exc})") from None
             last = key
             yield key, np.asarray(array, dtype=np.float32)
-    finally:
+    except BaseException:
         if handle is not None and handle is not sys.stdin.buffer:
             handle.close()
+        raise
+    if handle is not None and handle is not sys.stdin.buffer:
+        status = handle.close()  # a pipe's close returns the command's status (shifted)
+        if status:
+            raise AweError(f"{rspecifier}: command failed with status {status >> 8 or status}")
 
 
 def _check_finite(rspecifier: str, key: str, array: np.ndarray) -> None:
@@ -207,8 +212,10 @@ def read_vectors(rspecifier: str) -> tuple[list[str], np.ndarray]:
             if table.kind == "vectors":
                 vectors = table.all_vectors()
                 keys = table.keys
-                if len(set(keys)) != len(keys):
-                    raise AweError(f"{rspecifier}: duplicate keys")
+                seen: set[str] = set()
+                duplicate = next((k for k in keys if k in seen or seen.add(k)), None)
+                if duplicate is not None:
+                    raise AweError(f"{rspecifier}: duplicate key '{duplicate}'")
                 bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
                 if bad.size:
                     raise AweError(f"{rspecifier}: key '{keys[bad[0]]}' contains NaN or Inf")

@@ -1,0 +1,51 @@
+"""``awe embed``: one vector per segment, from a model dir or by downsampling."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from awetools.cli.main import app
+from awetools.models.device import resolve_device
+from awetools.models.embed import downsample_table, embed_table
+
+
+@app.command("embed")
+def embed_command(
+    args: list[str] = typer.Argument(..., metavar="[MODEL_DIR] RSPECIFIER WSPECIFIER", help="Model dir (omitted with --downsample), feature table in, vector table out."),
+    downsample: int | None = typer.Option(None, "--downsample", metavar="N", help="No model: N frames sampled uniformly (interpolated) and flattened (N x dim)."),
+    batch_size: int = typer.Option(256, "--batch-size", help="Segments per batch (batches are sorted by length)."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    nj: int = typer.Option(1, "--nj", help="CPU worker processes (one thread each)."),
+) -> None:
+    """Embed every feature matrix of a table: one vector per segment, in input order.
+
+    \b
+    Usage: awe embed [options] MODEL_DIR RSPECIFIER WSPECIFIER
+           awe embed --downsample N RSPECIFIER WSPECIFIER
+
+    Works as a pipe stage (ark:- in and out).  A model is rebuilt from config.json and
+    its weights loaded with weights_only=True: loading a model never executes code.
+
+    Example:
+
+    \b
+      awe embed exp/contrastive scp:feats/test.scp ark,scp:emb/test.ark,emb/test.scp
+      awe featurize data/test_words ark:- | awe embed --downsample 10 ark:- h5:emb/test_ds.h5
+    """
+    expected = 2 if downsample is not None else 3
+    if len(args) != expected:
+        usage = ("--downsample N RSPECIFIER WSPECIFIER" if downsample is not None
+                 else "MODEL_DIR RSPECIFIER WSPECIFIER (or --downsample N RSPECIFIER WSPECIFIER)")
+        raise typer.BadParameter(f"expected {usage}, got {len(args)} arguments",
+                                 param_hint="arguments")
+    if nj < 1 or batch_size < 1:
+        raise typer.BadParameter("--nj and --batch-size must be >= 1")
+    if downsample is not None:
+        count = downsample_table(args[0], args[1], downsample)
+        what = f"downsampled ({downsample} frames)"
+    else:
+        count = embed_table(args[0], args[1], args[2], batch_size, resolve_device(device), nj)
+        what = f"with {args[0]}"
+    print(f"awe embed: wrote {count} vectors {what} to {args[-1]}", file=sys.stderr)

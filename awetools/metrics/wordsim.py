@@ -1,0 +1,327 @@
+"""Word similarity: Spearman rho between embedding cosines and human judgments.
+
+Speech embeddings are per *token*; a word gets either the mean of all its tokens'
+vectors (*averaged*) or one random token's vector (*single-sample*, repeated over several
+draws).  Besides the human-judgment sets (``data/wordsim/`` formats) two diagnostics
+run over pairs of vocabulary words:
+
+- *reference*: rho between speech cosines and the cosines of a reference word embedding
+  (e.g. a text skipgram on the same transcripts): how close speech semantics get to text;
+- *edit*: rho between cosine distance ``1 - cos`` and the normalised edit distance of the
+  two words' spellings (Levenshtein / longer length): positive means words that are
+  spelled (and so sound) alike land close together: phonetic leakage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numba
+import numpy as np
+from scipy.stats import spearmanr
+
+from awetools.errors import AweError
+from awetools.io.datadir import read_kaldi_table, read_lines
+from awetools.io.tables import read_vectors
+from awetools.io.wordvectors import read_word_vectors
+from awetools.log import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass
+class WordPairs:
+    """A word-similarity set: word pairs and their human scores."""
+
+    name: str
+    w1: list[str]
+    w2: list[str]
+    scores: np.ndarray
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def read_pairs(path: str | Path, lowercase: bool = True) -> WordPairs:
+    """Read ``word1<TAB>word2<TAB>score`` lines, with an optional header line first.
+
+    The format is detected per file: tab-separated (or, failing that, whitespace-separated)
+    three fields with a numeric score; a first line whose score is not a number is a
+    header.  Anything else is an error naming ``file:line``.
+    """
+    path = Path(path)
+    w1: list[str] = []
+    w2: list[str] = []
+    scores: list[float] = []
+    for number, line in enumerate(read_lines(path), start=1):
+        if not line.strip():
+            continue
+        fields = [f.strip() for f in line.split("\t")]
+        if len(fields) != 3:
+            fields = line.split()
+        if len(fields) == 3 and all(fields) and _number(fields[2]) is not None:
+            a, b = (fields[0].lower(), fields[1].lower()) if lowercase else fields[:2]
+            w1.append(a)
+            w2.append(b)
+            scores.append(float(fields[2]))
+        elif len(fields) == 3 and not w1 and number == 1:
+            continue  # header, e.g. "word 1<TAB>word 2<TAB>score"
+        else:
+            raise AweError(f"{path}:{number}: unknown word-pair format (expected "
+                           "'word1<TAB>word2<TAB>score', optionally after one header line)")
+    if not w1:
+        raise AweError(f"{path}: no word pairs")
+    return WordPairs(path.stem, w1, w2, np.asarray(scores, dtype=np.float64))
+
+
+def pair_files(paths: list[str | Path]) -> list[Path]:
+    """Expand directories into their ``*.txt`` files (sorted); files are kept as given."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(path.glob("*.txt"))
+            if not found:
+                raise AweError(f"{path}: directory holds no *.txt word-pair files")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
+@dataclass
+class WordTable:
+    """One L2-normalised vector per word (``vectors`` ``[V, D]``, rows match ``words``)."""
+
+    words: list[str]
+    vectors: np.ndarray
+
+    def __post_init__(self) -> None:
+        norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
+        self.vectors = (self.vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+        self.index = {w: i for i, w in enumerate(self.words)}
+
+    def lookup(self, words: list[str]) -> np.ndarray:
+        """Row of each word, -1 where the word is missing."""
+        return np.array([self.index.get(w, -1) for w in words], dtype=np.int64)
+
+    def cosines(self, rows1: np.ndarray, rows2: np.ndarray) -> np.ndarray:
+        return np.einsum("ij,ij->i", self.vectors[rows1], self.vectors[rows2]).astype(np.float64)
+
+
+class Tokens:
+    """Token vectors grouped by word: type averages and random single samples."""
+
+    def __init__(self, labels: list[str], vectors: np.ndarray):
+        words, inverse, counts = np.unique(np.asarray(labels), return_inverse=True,
+                                           return_counts=True)
+        self.words = [str(w) for w in words]
+        self.order = np.argsort(inverse, kind="stable")
+        self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        self.counts = counts
+        self.vectors = vectors
+
+    def averaged(self) -> WordTable:
+        sums = np.add.reduceat(self.vectors[self.order].astype(np.float64), self.starts, axis=0)
+        return WordTable(self.words, (sums / self.counts[:, None]).astype(np.float32))
+
+    def single(self, rng: np.random.Generator) -> WordTable:
+        pick = self.starts + np.floor(rng.random(len(self.counts)) * self.counts).astype(np.int64)
+        return WordTable(self.words, self.vectors[self.order[pick]])
+
+
+def match_keys(keys: list[str], table: dict[str, str], table_name: str, rspecifier: str) -> np.ndarray:
+    """Rows of ``keys`` present in ``table``; an error names both sides when none is."""
+    rows = np.array([i for i, k in enumerate(keys) if k in table], dtype=np.int64)
+    if rows.size == 0:
+        first = next(iter(table), "(none)")
+        raise AweError(f"{rspecifier} and {table_name} share no segment ids "
+                       f"(first embedding key '{keys[0]}', first {table_name} key '{first}')")
+    if rows.size < len(keys):
+        log.warning("%d of %d segments of %s are not in %s and are left out",
+                    len(keys) - rows.size, len(keys), rspecifier, table_name)
+    return rows
+
+
+def load_tokens(rspecifier: str, labels: str | Path, lowercase: bool = True) -> Tokens:
+    """Token embeddings of ``rspecifier`` labelled by a Kaldi ``text`` file (``<segment> <word>``)."""
+    keys, vectors = read_vectors(rspecifier)
+    table = read_kaldi_table(labels, check_sorted=False)
+    rows = match_keys(keys, table, str(labels), rspecifier)
+    words = [table[keys[i]] for i in rows]
+    return Tokens([w.lower() for w in words] if lowercase else words, vectors[rows])
+
+
+def load_word_table(path: str | Path, lowercase: bool = True) -> WordTable:
+    """Word vectors from a word2vec/GloVe file; with ``lowercase`` the first spelling of a word wins."""
+    words, vectors = read_word_vectors(path)
+    if lowercase:
+        words = [w.lower() for w in words]
+    _, first = np.unique(np.asarray(words), return_index=True)
+    first = np.sort(first)
+    return WordTable([words[i] for i in first], vectors[first])
+
+
+def rho(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Spearman rho, or None when fewer than 2 pairs or a constant side make it undefined."""
+    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return None
+    return float(spearmanr(a, b).statistic)
+
+
+@numba.njit(cache=True)
+def _levenshtein(codes, offsets, left, right, out):  # pragma: no cover - compiled
+    row = np.empty(64, dtype=np.int64)
+    for p in range(left.shape[0]):
+        a0, a1 = offsets[left[p]], offsets[left[p] + 1]
+        b0, b1 = offsets[right[p]], offsets[right[p] + 1]
+        m = b1 - b0
+        if row.shape[0] < m + 1:
+            row = np.empty(2 * (m + 1), dtype=np.int64)
+        for j in range(m + 1):
+            row[j] = j
+        for i in range(a1 - a0):
+            diagonal = row[0]
+            row[0] = i + 1
+            for j in range(m):
+                cost = 0 if codes[a0 + i] == codes[b0 + j] else 1
+                best = min(row[j + 1] + 1, row[j] + 1, diagonal + cost)
+                diagonal = row[j + 1]
+                row[j + 1] = best
+        out[p] = row[m] / max(a1 - a0, m, 1)
+
+
+def normalised_edit_distance(words: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Levenshtein distance between ``words[left[p]]`` and ``words[right[p]]`` / longer length."""
+    lengths = np.array([len(w) for w in words], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    codes = np.array([ord(c) for w in words for c in w], dtype=np.int64)
+    out = np.empty(len(left), dtype=np.float64)
+    _levenshtein(codes, offsets, np.asarray(left, np.int64), np.asarray(right, np.int64), out)
+    return out
+
+
+def word_pairs(n: int, max_pairs: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs ``i < j`` of ``n`` words, or ``max_pairs`` distinct random ones if there are more."""
+    total = n * (n - 1) // 2
+    if total <= max_pairs:
+        return np.triu_indices(n, k=1)
+    flat = rng.choice(total, size=max_pairs, replace=False)
+    # invert the row-major enumeration of the upper triangle
+    i = (n - 2 - np.floor(np.sqrt(-8 * (flat - total) - 7) / 2 - 0.5)).astype(np.int64)
+    j = flat + i + 1 - total + (n - i) * (n - i - 1) // 2
+    return i, j.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class WordsimConfig:
+    """``draws`` single-sample draws, ``seed``, and the cap on vocabulary pairs for reference/edit."""
+
+    draws: int = 10
+    seed: int = 0
+    max_pairs: int = 500_000
+
+
+class _Plan:
+    """The pairs every word table is scored on, fixed once so that all draws see the same pairs."""
+
+    def __init__(self, words: list[str], sets: list[WordPairs], reference: WordTable | None,
+                 config: WordsimConfig):
+        index = {w: i for i, w in enumerate(words)}
+        rng = np.random.default_rng(config.seed)
+        self.sets = []
+        for pairs in sets:
+            r1 = np.array([index.get(w, -1) for w in pairs.w1])
+            r2 = np.array([index.get(w, -1) for w in pairs.w2])
+            keep = (r1 >= 0) & (r2 >= 0)
+            self.sets.append((pairs, r1[keep], r2[keep], pairs.scores[keep]))
+        i, j = word_pairs(len(words), config.max_pairs, rng)
+        self.edit = (i, j, normalised_edit_distance(words, i, j))
+        self.reference = None
+        if reference is not None:
+            ref_rows = reference.lookup(words)
+            common = np.flatnonzero(ref_rows >= 0)
+            a, b = word_pairs(len(common), config.max_pairs, rng)
+            i, j = common[a], common[b]
+            ref_cos = reference.cosines(ref_rows[i], ref_rows[j])
+            ned = normalised_edit_distance(words, i, j)
+            self.reference = (i, j, ref_cos, int(common.size), rho(1 - ref_cos, ned))
+
+    def score(self, table: WordTable) -> dict[str, float | None]:
+        """rho of every set, of the reference and of the edit-distance diagnostic for one table."""
+        out = {f"set:{p.name}": rho(table.cosines(r1, r2), s) for p, r1, r2, s in self.sets}
+        i, j, ned = self.edit
+        out["edit"] = rho(1 - table.cosines(i, j), ned)
+        if self.reference is not None:
+            i, j, ref_cos, *_ = self.reference
+            out["reference"] = rho(table.cosines(i, j), ref_cos)
+        return out
+
+
+def _spread(values: list[float | None]) -> tuple[float | None, float | None]:
+    kept = [v for v in values if v is not None]
+    return (float(np.mean(kept)), float(np.std(kept))) if kept else (None, None)
+
+
+def evaluate_wordsim(source: Tokens | WordTable, sets: list[WordPairs],
+                     reference: WordTable | None = None,
+                     config: WordsimConfig = WordsimConfig()) -> dict:
+    """Score token embeddings (averaged and single-sample) or word vectors on every set.
+
+    Returns a JSON-ready dict: per set ``rho_avg``, ``rho_single`` (mean over draws),
+    ``rho_single_std``, ``pairs_used``, ``pairs_total``, ``coverage``; ``reference`` and
+    ``edit`` likewise.  Raises :class:`AweError` when no pair of any set is covered.
+    """
+    tokens = source if isinstance(source, Tokens) else None
+    words = source.words
+    plan = _Plan(words, sets, reference, config)
+    if sets and not any(len(s) for _, _, _, s in plan.sets):
+        names = ", ".join(p.name for p in sets)
+        raise AweError(f"no covered pairs: none of the pairs in {names} has both words among "
+                       f"the {len(words)} embedded words (check --labels and letter case)")
+    averaged = tokens.averaged() if tokens is not None else source
+    main = plan.score(averaged)
+    draws = []
+    if tokens is not None:
+        rng = np.random.default_rng(config.seed + 1)
+        draws = [plan.score(tokens.single(rng)) for _ in range(config.draws)]
+
+    def entry(name: str) -> dict:
+        single, std = _spread([d[name] for d in draws])
+        return {"rho_avg": main[name], "rho_single": single, "rho_single_std": std}
+
+    result: dict = {"n_words": len(words), "n_tokens": len(tokens.vectors) if tokens else None,
+                    "draws": len(draws), "sets": {}}
+    for pairs, r1, _, _ in plan.sets:
+        result["sets"][pairs.name] = {**entry(f"set:{pairs.name}"), "pairs_used": int(len(r1)),
+                                      "pairs_total": len(pairs.scores),
+                                      "coverage": len(r1) / len(pairs.scores)}
+    result["edit"] = {**entry("edit"), "pairs": int(len(plan.edit[0]))}
+    if plan.reference is not None:
+        i, _, _, common, ref_edit = plan.reference
+        result["reference"] = {**entry("reference"), "pairs": int(len(i)), "words": common,
+                               "reference_rho_edit": ref_edit}
+    return result
+
+
+def summary_line(result: dict) -> str:
+    """One human line: rho averaged/single-sample per set, reference and edit diagnostics."""
+
+    def fmt(entry: dict) -> str:
+        avg = "n/a" if entry["rho_avg"] is None else f"{entry['rho_avg']:.3f}"
+        if entry["rho_single"] is None:
+            return avg
+        return f"{avg}/{entry['rho_single']:.3f}±{entry['rho_single_std']:.3f}"
+
+    parts = [f"{name} {fmt(e)} cov {e['pairs_used']}/{e['pairs_total']}"
+             for name, e in result["sets"].items()]
+    if "reference" in result:
+        parts.append(f"reference {fmt(result['reference'])}")
+    parts.append(f"edit {fmt(result['edit'])}")
+    kind = "avg/single" if result["draws"] else "word vectors"
+    return f"rho ({kind}): " + "; ".join(parts)

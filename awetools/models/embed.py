@@ -1,0 +1,151 @@
+"""Turn feature matrices into one vector each: with a model, or by downsampling.
+
+:func:`embed_matrices` is the in-memory core (used by training for validation too):
+segments are sorted by length and embedded in batches, so padding is minimal, and the
+vectors come back in input order.  :func:`embed_table` streams a table through a model
+in chunks (memory bounded, works with ``ark:-`` in and out, output in input order),
+optionally with ``nj`` CPU worker processes.  :func:`downsample` is the classic
+no-training baseline: ``n`` frames sampled uniformly over the segment (linear
+interpolation between neighbouring frames) and flattened into an ``n * dim`` vector.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from awetools.errors import AweError
+from awetools.io.tables import open_reader, open_writer
+from awetools.models.awe import AweModel
+from awetools.models.modeldir import load_model
+from awetools.progress import progress
+
+CHUNK = 2048  # segments read, embedded and written together
+
+
+def pad_batch(mats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Zero-padded ``[B, T_max, D]`` batch and the ``[B]`` lengths."""
+    lengths = torch.tensor([m.shape[0] for m in mats], dtype=torch.long)
+    return torch.nn.utils.rnn.pad_sequence(list(mats), batch_first=True), lengths
+
+
+def length_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """Indices sorted by length (stable) and cut into batches of ``batch_size``."""
+    order = np.argsort(lengths, kind="stable")
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+@torch.no_grad()
+def embed_matrices(model: AweModel, mats: Sequence[np.ndarray | torch.Tensor],
+                   batch_size: int = 256, device: torch.device | str = "cpu") -> np.ndarray:
+    """Embeddings ``[N, embed_dim]`` (float32, input order) of ``[T, D]`` matrices."""
+    was_training = model.training
+    model.eval()
+    tensors = [m if isinstance(m, torch.Tensor) else torch.tensor(m, dtype=torch.float32)
+               for m in mats]
+    out = np.empty((len(tensors), model.config.embed_dim), dtype=np.float32)
+    for batch in length_batches(np.array([t.shape[0] for t in tensors]), batch_size):
+        feats, lengths = pad_batch([tensors[i] for i in batch])
+        out[batch] = model(feats.to(device), lengths.to(device)).float().cpu().numpy()
+    model.train(was_training)
+    return out
+
+
+def downsample(mat: np.ndarray, n: int) -> np.ndarray:
+    """``n`` frames at evenly spaced positions 0 .. T-1 (interpolated), flattened: ``[n * D]``."""
+    frames = mat.shape[0]
+    positions = np.linspace(0.0, frames - 1, n)
+    low = np.floor(positions).astype(np.int64)
+    high = np.minimum(low + 1, frames - 1)
+    weight = (positions - low)[:, None].astype(np.float32)
+    return ((1.0 - weight) * mat[low] + weight * mat[high]).reshape(-1).astype(np.float32)
+
+
+def checked_chunks(rspecifier: str, feat_dim: int | None, model_dir: str | None = None,
+                   chunk: int = CHUNK) -> Iterator[tuple[list[str], list[np.ndarray]]]:
+    """Read a feature table in chunks, refusing empty tables, empty/NaN matrices, mixed dims.
+
+    With ``feat_dim`` given (a model's), the first key of another dim is named.
+    """
+    keys: list[str] = []
+    mats: list[np.ndarray] = []
+    seen = 0
+    for key, mat in open_reader(rspecifier):
+        if mat.ndim == 1:
+            mat = mat[None, :]
+        if feat_dim is None:
+            feat_dim = mat.shape[1]
+        if mat.shape[1] != feat_dim:
+            expected = (f"the model in {model_dir} expects {feat_dim}" if model_dir
+                        else f"earlier keys have {feat_dim}")
+            raise AweError(f"{rspecifier}: key '{key}' has {mat.shape[1]}-dim features; {expected}")
+        if mat.shape[0] == 0:
+            raise AweError(f"{rspecifier}: key '{key}' has no frames")
+        if not np.isfinite(mat).all():
+            raise AweError(f"{rspecifier}: key '{key}' contains NaN or Inf")
+        keys.append(key)
+        mats.append(mat)
+        seen += 1
+        if len(keys) == chunk:
+            yield keys, mats
+            keys, mats = [], []
+    if keys:
+        yield keys, mats
+    if not seen:
+        raise AweError(f"{rspecifier}: empty table")
+
+
+def _write_chunks(chunks: Iterator[tuple[list[str], list[np.ndarray]]],
+                  embed: Callable[[list[np.ndarray]], np.ndarray], wspecifier: str,
+                  pool: multiprocessing.pool.Pool | None = None) -> int:
+    """Embed every chunk (in worker processes when ``pool``) and write it in input order."""
+    with open_writer(wspecifier) as writer, progress(desc="embed", unit="seg") as bar:
+        if pool is None:
+            results = ((keys, embed(mats)) for keys, mats in chunks)
+        else:
+            results = pool.imap(_worker_chunk, chunks)
+        for keys, vectors in results:
+            writer.write_vectors(keys, vectors)
+            bar.update(len(keys))
+        return writer.count
+
+
+_worker: dict = {}
+
+
+def _worker_init(model_dir: str, batch_size: int) -> None:
+    torch.set_num_threads(1)
+    _worker["model"], _ = load_model(model_dir, "cpu")
+    _worker["batch_size"] = batch_size
+
+
+def _worker_chunk(chunk: tuple[list[str], list[np.ndarray]]) -> tuple[list[str], np.ndarray]:
+    keys, mats = chunk
+    return keys, embed_matrices(_worker["model"], mats, _worker["batch_size"])
+
+
+def embed_table(model_dir: str, rspecifier: str, wspecifier: str, batch_size: int = 256,
+                device: torch.device | str = "cpu", nj: int = 1) -> int:
+    """Embed every matrix of ``rspecifier`` with the model in ``model_dir``; returns the count.
+
+    ``nj > 1`` runs that many single-threaded CPU worker processes (ignored on a GPU).
+    """
+    model, config = load_model(model_dir, device)
+    chunks = checked_chunks(rspecifier, config["model"]["feat_dim"], str(model_dir))
+    if nj > 1 and torch.device(device).type == "cpu":
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(nj, _worker_init, (str(model_dir), batch_size)) as pool:
+            return _write_chunks(chunks, None, wspecifier, pool)
+    return _write_chunks(chunks, lambda mats: embed_matrices(model, mats, batch_size, device),
+                         wspecifier)
+
+
+def downsample_table(rspecifier: str, wspecifier: str, n: int) -> int:
+    """Write the :func:`downsample` vector of every matrix; returns the count."""
+    if n < 1:
+        raise AweError(f"--downsample must be >= 1, not {n}")
+    return _write_chunks(checked_chunks(rspecifier, None),
+                         lambda mats: np.stack([downsample(m, n) for m in mats]), wspecifier)

@@ -1,0 +1,71 @@
+"""Process-group context for training: one process by default, DDP under ``torchrun``.
+
+``torchrun --nproc-per-node N -m awetools train-phonetic ...`` sets ``WORLD_SIZE``,
+``RANK`` and ``LOCAL_RANK``; :func:`setup` then joins the process group (gloo on CPU,
+nccl on GPUs).  Every rank builds the same batches from the same seed and takes every
+N-th one; gradients are averaged by DDP; rank 0 validates, broadcasts the validation
+score (so every rank takes the same LR and early-stopping decisions) and writes
+checkpoints, logs and the model dir.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass
+class Dist:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def active(self) -> bool:
+        return self.world_size > 1
+
+    def broadcast(self, value: float) -> float:
+        """Rank 0's ``value`` on every rank."""
+        if not self.active:
+            return value
+        box = [value]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
+
+    def barrier(self) -> None:
+        if self.active:
+            dist.barrier()
+
+    def wrap(self, model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+        """The model DDP-wrapped when distributed, else unchanged."""
+        if not self.active:
+            return model
+        ids = [device.index] if device.type == "cuda" else None
+        return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+
+def setup(device_name: str) -> tuple[Dist, str]:
+    """Join the process group when launched by torchrun; returns the context and device name.
+
+    Under torchrun with CUDA, each rank uses the GPU ``LOCAL_RANK``.
+    """
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return Dist(), device_name
+    rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    use_cuda = device_name.startswith("cuda") or (device_name == "auto" and torch.cuda.is_available())
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if use_cuda else "gloo")
+    return Dist(rank, world, local), (f"cuda:{local}" if use_cuda else "cpu")
+
+
+def teardown(context: Dist) -> None:
+    if context.active and dist.is_initialized():
+        dist.destroy_process_group()

@@ -1,0 +1,89 @@
+"""One training step's loss for each objective, from token indices of a batch.
+
+:class:`TrainTensors` holds everything a batch may need (features as tensors, type ids,
+phone targets, word vectors); :func:`batch_loss` builds the batch and returns the loss.
+Keeping this apart from the loop lets a distributed wrapper reuse it unchanged.
+
+CAE: in ``"ae"`` phase every token reconstructs itself; in ``"cae"`` phase it
+reconstructs another token of the same word in the batch (the next one in a cycle over
+the word's tokens; a word alone in the batch reconstructs itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from awetools.models.awe import AweModel
+from awetools.models.embed import pad_batch
+from awetools.train.losses import (masked_mse, nt_xent, phone_cross_entropy, triplet_hardest,
+                                   vector_regression)
+from awetools.train.targets import pad_phones
+
+
+@dataclass
+class LossOptions:
+    objective: str = "contrastive"
+    temperature: float = 0.1
+    margin: float = 0.4
+    alpha: float = 1.0
+    beta: float = 1.0
+
+
+@dataclass
+class TrainTensors:
+    """Per-token training material, indexed by token number."""
+
+    feats: list[torch.Tensor]
+    labels: np.ndarray                          # int type id per token
+    phones: list[torch.Tensor] | None = None    # multitask form targets
+    vectors: torch.Tensor | None = None         # multitask meaning targets [N, K]
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.array([f.shape[0] for f in self.feats], dtype=np.int64)
+
+
+def partners(labels: np.ndarray) -> np.ndarray:
+    """For each position, another position with the same label (cyclic; itself if alone)."""
+    order = np.argsort(labels, kind="stable")
+    sorted_labels = labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    counts = np.diff(np.r_[starts, len(labels)])
+    position = np.arange(len(labels)) - np.repeat(starts, counts)
+    nxt = np.repeat(starts, counts) + (position + 1) % np.repeat(counts, counts)
+    result = np.empty(len(labels), dtype=np.int64)
+    result[order] = order[nxt]
+    return result
+
+
+def batch_loss(model: AweModel, data: TrainTensors, index: np.ndarray, options: LossOptions,
+               device: torch.device, phase: str = "cae") -> torch.Tensor:
+    """Loss of the batch made of tokens ``index`` (``phase``: ``ae`` or ``cae`` for cae)."""
+    feats, lengths = pad_batch([data.feats[i] for i in index])
+    feats, lengths = feats.to(device), lengths.to(device)
+    labels = torch.as_tensor(data.labels[index], device=device)
+    embeddings = model(feats, lengths)
+    objective = options.objective
+    if objective == "contrastive":
+        return nt_xent(embeddings, labels, options.temperature)
+    if objective == "triplet":
+        return triplet_hardest(embeddings, labels, options.margin)
+    core = model.module if hasattr(model, "module") else model  # DDP wraps the model
+    if objective == "cae":
+        target = (np.arange(len(index)) if phase == "ae"
+                  else partners(data.labels[index]))
+        target = torch.as_tensor(target, device=device)
+        decoded = core.frame_decoder(embeddings, lengths[target])
+        return masked_mse(decoded, feats[target], lengths[target])
+    loss = embeddings.new_zeros(())
+    if options.alpha > 0:
+        phones = pad_phones([data.phones[i] for i in index]).to(device)
+        logits = core.phone_decoder(embeddings, phones.shape[1])
+        loss = loss + options.alpha * phone_cross_entropy(logits, phones)
+    if options.beta > 0:
+        predicted = core.meaning_head(embeddings)
+        loss = loss + options.beta * vector_regression(predicted, data.vectors[index].to(device))
+    return loss

@@ -1,0 +1,108 @@
+"""Benchmark: `awe cluster` (faiss K-means) against scikit-learn (MiniBatch)KMeans.
+
+Data: N synthetic "segment embeddings" of dimension D drawn around 2K true word centres
+with Zipfian token counts (a few frequent words, a long tail), as AWEs of running speech
+look.  Every method gets the same iteration budget and one initialisation; inertia is
+recomputed for all of them the same way (sum of squared distances to the nearest
+centroid over all N vectors).  Prints a markdown table; writes bench/results/cluster.json.
+
+    .venv/bin/python bench/cluster.py                      # 200,000 x 130, K = 2,000
+    .venv/bin/python bench/cluster.py --n 20000 --k 200    # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.cluster import KMeans, MiniBatchKMeans
+
+from awetools.cluster.kmeans import KMeansOptions, kmeans, nearest
+from awetools.io.tables import write_vectors
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def synthetic(n: int, dim: int, types: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(types, dim)).astype(np.float32)
+    p = 1.0 / np.arange(1, types + 1)
+    words = rng.choice(types, size=n, p=p / p.sum())
+    return (centres[words] + 0.35 * rng.normal(size=(n, dim))).astype(np.float32)
+
+
+def inertia(x: np.ndarray, centroids: np.ndarray) -> float:
+    return float(nearest(x, centroids.astype(np.float32))[0].sum(dtype=np.float64))
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=200_000)
+    parser.add_argument("--dim", type=int, default=130)
+    parser.add_argument("--k", type=int, default=2000)
+    parser.add_argument("--niter", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-kmeans", action="store_true", help="skip scikit-learn's full KMeans")
+    parser.add_argument("--out", default=str(ROOT / "bench/results/cluster.json"))
+    args = parser.parse_args()
+    x = synthetic(args.n, args.dim, 2 * args.k, args.seed)
+    rows = []
+
+    def add(name, centroids, seconds, note=""):
+        rows.append({"method": name, "seconds": round(seconds, 2),
+                     "inertia": inertia(x, centroids), "note": note})
+        print(f"  {name}: {seconds:.1f} s", file=sys.stderr)
+
+    for init in ("random", "kmeans++"):
+        opts = KMeansOptions(k=args.k, niter=args.niter, seed=args.seed, init=init, device="cpu")
+        result, sec = timed(lambda: kmeans(x, opts))
+        add(f"faiss K-means ({init} init)", result.centroids, sec, f"{args.niter} iterations")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_vectors(f"h5:{tmp}/x.h5", [f"s{i:07d}" for i in range(args.n)], x)
+        cmd = [str(ROOT / ".venv/bin/awe"), "cluster", "-k", str(args.k), "--iterations",
+               str(args.niter), "--seed", str(args.seed), f"h5:{tmp}/x.h5", f"{tmp}/out"]
+        _, sec = timed(lambda: subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL))
+        add("awe cluster (whole command)", np.load(f"{tmp}/out/centroids.npy"), sec,
+            "read h5 + K-means + soft labels + write dir")
+
+    mbk = MiniBatchKMeans(n_clusters=args.k, batch_size=4096, max_iter=args.niter, n_init=1,
+                          init="k-means++", random_state=args.seed)
+    _, sec = timed(lambda: mbk.fit(x))
+    add("sklearn MiniBatchKMeans", mbk.cluster_centers_, sec,
+        f"batch 4096, max_iter {args.niter} epochs, k-means++")
+    if not args.no_kmeans:
+        km = KMeans(n_clusters=args.k, max_iter=args.niter, n_init=1, init="k-means++",
+                    algorithm="lloyd", random_state=args.seed)
+        _, sec = timed(lambda: km.fit(x))
+        add("sklearn KMeans (lloyd)", km.cluster_centers_, sec,
+            f"max_iter {args.niter}, k-means++")
+
+    best = min(r["inertia"] for r in rows)
+    print(f"\n{args.n:,} x {args.dim} vectors, K = {args.k:,}, {os.cpu_count()} CPU cores\n")
+    print("| method | seconds | inertia | inertia / best | note |")
+    print("|---|---:|---:|---:|---|")
+    for r in rows:
+        print(f"| {r['method']} | {r['seconds']:.1f} | {r['inertia']:.4g} | "
+              f"{r['inertia'] / best:.4f} | {r['note']} |")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"n": args.n, "dim": args.dim, "k": args.k,
+                                          "niter": args.niter, "cpus": os.cpu_count(),
+                                          "rows": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

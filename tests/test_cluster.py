@@ -1,0 +1,138 @@
+"""awe cluster: K-means, soft labels, purity/NMI, cluster dirs and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from awetools.cli.main import main
+from awetools.cluster.clusterdir import ClusterDir
+from awetools.cluster.kmeans import KMeansOptions, kmeans
+from awetools.cluster.quality import nmi, purity
+from awetools.cluster.soft import softmax_neg_distances
+from awetools.io.tables import write_vectors
+
+
+def blobs(n_per: int = 40, k: int = 4, dim: int = 6, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    centres = np.eye(k, dim) * 20.0
+    labels = np.repeat(np.arange(k), n_per)
+    x = (centres[labels] + rng.normal(size=(len(labels), dim))).astype(np.float32)
+    return x, labels
+
+
+@pytest.fixture
+def table(tmp_path):
+    x, labels = blobs()
+    keys = [f"spk-u{i:04d}" for i in range(len(x))]
+    write_vectors(f"ark:{tmp_path / 'e.ark'}", keys, x)
+    (tmp_path / "text").write_text("".join(f"{k} w{l}\n" for k, l in zip(keys, labels)))
+    return tmp_path, keys, x, labels
+
+
+def test_kmeans_finds_blobs_and_inertia_is_sum_of_squares():
+    x, labels = blobs()
+    result = kmeans(x, KMeansOptions(k=4, init="kmeans++", nredo=3, seed=1))
+    assert purity(result.assign, labels) == 1.0
+    expected = ((x - result.centroids[result.assign]) ** 2).sum()
+    assert result.inertia == pytest.approx(expected, rel=1e-4)
+    # centroids are the cluster means at convergence
+    for c in range(4):
+        np.testing.assert_allclose(result.centroids[c], x[result.assign == c].mean(0), atol=1e-3)
+
+
+def test_spherical_centroids_are_unit_vectors():
+    x, _ = blobs()
+    result = kmeans(x, KMeansOptions(k=4, spherical=True, seed=0))
+    np.testing.assert_allclose(np.linalg.norm(result.centroids, axis=1), 1.0, atol=1e-5)
+    assert result.distances.max() <= 4.0 + 1e-5  # unit vectors: 2 - 2cos
+
+
+def test_softmax_by_hand():
+    dist = np.array([[1.0, 2.0, 4.0]], dtype=np.float32)
+    w = softmax_neg_distances(dist, temperature=2.0)
+    expected = np.exp([-0.5, -1.0, -2.0])
+    np.testing.assert_allclose(w[0], expected / expected.sum(), rtol=1e-6)
+
+
+def test_purity_and_nmi_by_hand():
+    assign = np.array([0, 0, 0, 1, 1, 1])
+    words = np.array(["a", "a", "b", "b", "b", "b"])
+    assert purity(assign, words) == pytest.approx(5 / 6)
+    assert nmi(assign, assign) == pytest.approx(1.0)
+    assert nmi(np.array([0, 0, 1, 1]), np.array(["a", "b", "a", "b"])) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_cli_writes_cluster_dir(table, capsys):
+    tmp, keys, x, labels = table
+    out = tmp / "clusters"
+    code = main(["cluster", "-k", "4", "--init", "kmeans++", "--restarts", "2", "--top-k", "3",
+                 "--labels", str(tmp / "text"), f"ark:{tmp / 'e.ark'}", str(out)])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "purity=1.0000" in err and "NMI=1.0000" in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n"] == len(keys) and summary["k"] == 4 and summary["dim"] == 6
+    centroids = np.load(out / "centroids.npy")
+    assert centroids.shape == (4, 6)
+    assign_lines = (out / "assign.txt").read_text().splitlines()
+    assert [line.split()[0] for line in assign_lines] == sorted(keys)
+    assign = np.array([int(line.split()[1]) for line in assign_lines])
+    assert summary["inertia"] == pytest.approx(((x - centroids[assign]) ** 2).sum(), rel=1e-4)
+    loaded = ClusterDir.load(out)
+    assert loaded.k == 4 and loaded.soft.keys == keys
+    assert loaded.soft.index.shape == (len(keys), 3)
+    np.testing.assert_array_equal(loaded.soft.hard(), assign)
+    np.testing.assert_allclose(loaded.soft.weight.sum(1), 1.0, atol=1e-5)
+    assert (np.diff(loaded.soft.weight, axis=1) <= 0).all()
+    # weights are the softmax over the three nearest squared distances at the summary's T
+    d = ((x[:, None, :] - centroids[loaded.soft.index]) ** 2).sum(-1)
+    np.testing.assert_allclose(loaded.soft.weight, softmax_neg_distances(d, summary["temperature"]),
+                               atol=1e-4)
+    assert summary["temperature"] == pytest.approx(summary["inertia"] / len(keys), rel=1e-4)
+
+
+def test_cli_same_seed_same_output(table):
+    tmp, *_ = table
+    for name in ("a", "b"):
+        assert main(["cluster", "-k", "3", "--seed", "7", f"ark:{tmp / 'e.ark'}", str(tmp / name)]) == 0
+    assert (tmp / "a" / "assign.txt").read_bytes() == (tmp / "b" / "assign.txt").read_bytes()
+    np.testing.assert_array_equal(np.load(tmp / "a" / "centroids.npy"), np.load(tmp / "b" / "centroids.npy"))
+
+
+def test_k_larger_than_segments(table, capsys):
+    tmp, keys, *_ = table
+    code = main(["cluster", "-k", str(len(keys) + 1), f"ark:{tmp / 'e.ark'}", str(tmp / "out")])
+    assert code == 1
+    assert f"K={len(keys) + 1} is larger than the number of segments ({len(keys)})" in capsys.readouterr().err
+    assert not (tmp / "out").exists()
+
+
+def test_mixed_dims(tmp_path, capsys):
+    (tmp_path / "e.txt").write_text("a [ 1 2 3 ]\nb [ 1 2 ]\n")
+    assert main(["cluster", "-k", "1", f"ark,t:{tmp_path / 'e.txt'}", str(tmp_path / "o")]) == 1
+    assert "key 'b' has dim 2, earlier keys 3" in capsys.readouterr().err
+
+
+def test_empty_table(tmp_path, capsys):
+    (tmp_path / "e.txt").write_text("")
+    assert main(["cluster", "-k", "1", f"ark,t:{tmp_path / 'e.txt'}", str(tmp_path / "o")]) == 1
+    assert "empty table" in capsys.readouterr().err
+
+
+def test_labels_matching_nothing_and_existing_output(table, capsys):
+    tmp, *_ = table
+    (tmp / "other").write_text("zzz w\n")
+    assert main(["cluster", "-k", "2", "--labels", str(tmp / "other"), f"ark:{tmp / 'e.ark'}",
+                 str(tmp / "o")]) == 1
+    assert "none of the 160 segment ids has a label" in capsys.readouterr().err
+    (tmp / "exists").mkdir()
+    assert main(["cluster", "-k", "2", f"ark:{tmp / 'e.ark'}", str(tmp / "exists")]) == 1
+    assert "use --overwrite" in capsys.readouterr().err
+
+
+def test_bad_usage_exits_2(table):
+    tmp, *_ = table
+    assert main(["cluster", f"ark:{tmp / 'e.ark'}", str(tmp / "o")]) == 2  # --k missing

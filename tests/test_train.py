@@ -1,0 +1,343 @@
+"""Training: losses, batching, data checks, and ``awe train-phonetic`` end to end."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from awetools.errors import AweError
+from awetools.io.datadir import DataDir, read_kaldi_table
+from awetools.io.tables import open_writer, read_matrices
+from awetools.train.batching import epoch_batches, pair_groups, shard
+from awetools.train.data import Caps, select_tokens, set_names
+from awetools.train.losses import masked_mse, nt_xent, phone_cross_entropy, triplet_hardest
+from awetools.train.loop import LoopOptions
+from awetools.train.objectives import LossOptions, partners
+from awetools.train.phonetic import PhoneticTraining, flat_differences, train_phonetic
+from awetools.train.data import set_specs, SetSpec
+
+TRAIN_SPEAKERS = ("george", "jackson", "lucas", "nicolas")
+TINY = ["--layers", "1", "--hidden", "16", "--embed-dim", "8", "--num-threads", "1"]
+
+
+# ---------------------------------------------------------------- losses
+
+
+def test_nt_xent_hand_computed():
+    z = torch.tensor([[1.0, 0.0], [2.0, 0.0], [0.0, 3.0]])  # tokens 0, 1 same word
+    labels = torch.tensor([5, 5, 7])
+    # pair (0,1) and (1,0): cos = 1 to each other, 0 to token 2; token 2 has no positive
+    assert nt_xent(z, labels, temperature=1.0).item() == pytest.approx(math.log(1 + math.exp(-1)))
+    assert nt_xent(z, labels, temperature=0.5).item() == pytest.approx(math.log(1 + math.exp(-2)))
+
+
+def test_nt_xent_averages_all_ordered_positive_pairs():
+    torch.manual_seed(0)
+    z = torch.randn(6, 3)
+    labels = torch.tensor([0, 0, 0, 1, 1, 2])
+    zn = torch.nn.functional.normalize(z, dim=1)
+    terms = []
+    for i in range(6):
+        denominator = sum(math.exp(float(zn[i] @ zn[k]) / 0.1) for k in range(6) if k != i)
+        for j in range(6):
+            if j != i and labels[i] == labels[j]:
+                terms.append(-math.log(math.exp(float(zn[i] @ zn[j]) / 0.1) / denominator))
+    assert len(terms) == 8  # 3*2 ordered pairs of word 0 + 2 of word 1
+    assert nt_xent(z, labels, 0.1).item() == pytest.approx(sum(terms) / len(terms), rel=1e-5)
+
+
+def test_triplet_hardest_negative_hand_computed():
+    z = torch.tensor([[1.0, 0.0], [0.6, 0.8], [0.8, 0.6], [0.0, 1.0]])
+    labels = torch.tensor([0, 0, 1, 1])
+    # cosine distances: d01 = .4, d02 = .2, d03 = 1, d12 = .04, d13 = .2, d23 = .4
+    # anchor 0: .4 + .4 - .2 = .6; anchor 1: .4 + .4 - .04 = .76; 2: .76; 3: .6
+    assert triplet_hardest(z, labels, margin=0.4).item() == pytest.approx(0.68, abs=1e-6)
+    # a margin this small leaves only anchors whose hardest negative beats the positive
+    assert triplet_hardest(z, labels, margin=0.0).item() == pytest.approx((0.2 + 0.36 + 0.36 + 0.2) / 4)
+
+
+def test_losses_without_positives_are_zero_with_gradient():
+    z = torch.randn(3, 4, requires_grad=True)
+    for loss in (nt_xent(z, torch.tensor([0, 1, 2])), triplet_hardest(z, torch.tensor([0, 1, 2]))):
+        assert loss.item() == 0.0
+        loss.backward()
+
+
+def test_masked_mse_and_phone_cross_entropy():
+    predicted = torch.zeros(2, 3, 1)
+    target = torch.tensor([[[1.0], [2.0], [9.0]], [[3.0], [9.0], [9.0]]])
+    assert masked_mse(predicted, target, torch.tensor([2, 1])).item() == pytest.approx((1 + 4 + 9) / 3)
+    logits = torch.log(torch.tensor([[[0.5, 0.25, 0.25], [0.1, 0.1, 0.8]]]))
+    # symbol 0 is padding: only the first step (target 1, p = .25) counts
+    assert phone_cross_entropy(logits, torch.tensor([[1, 0]])).item() == pytest.approx(math.log(4))
+
+
+# ---------------------------------------------------------------- batching and data
+
+
+def test_pair_groups_cover_every_token_with_same_word_groups():
+    labels = np.array([3, 3, 3, 1, 1, 2, 4, 4, 4, 4, 4])
+    group = pair_groups(labels, np.random.default_rng(1))
+    for g in np.unique(group):
+        members = labels[group == g]
+        assert len(set(members)) == 1
+        assert len(members) in (2, 3) or (len(members) == 1 and members[0] == 2)
+    assert sorted(np.bincount(group).tolist()) == [1, 2, 2, 3, 3]  # 5 tokens of word 4: 2 + 3
+
+
+def test_epoch_batches_keep_groups_and_repeat_with_seed():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 30, size=400)
+    lengths = 10 + 3 * labels + rng.integers(0, 4, size=400)  # a word's tokens: similar lengths
+    batches = epoch_batches(labels, lengths, 32, seed=3, epoch=2, group_size=2)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(400))
+    for batch in batches:  # every token that has a partner finds it in its batch
+        counts = np.bincount(labels[batch], minlength=30)
+        solo = [t for t in batch if counts[labels[t]] == 1]
+        assert all(np.sum(labels == labels[t]) == 1 for t in solo)
+    again = epoch_batches(labels, lengths, 32, seed=3, epoch=2, group_size=2)
+    assert all(np.array_equal(a, b) for a, b in zip(batches, again))
+    other = epoch_batches(labels, lengths, 32, seed=3, epoch=3, group_size=2)
+    assert not all(np.array_equal(a, b) for a, b in zip(batches, other))
+    # length bucketing: within-batch length spread well below the global spread
+    assert np.mean([np.ptp(lengths[b]) for b in batches]) < 0.5 * np.ptp(lengths)
+    assert len(shard(batches, 1, 2)) == len(batches) // 2
+
+
+def test_partners_are_same_word_others():
+    labels = np.array([4, 1, 4, 4, 2, 1])
+    p = partners(labels)
+    assert (labels[p] == labels).all()
+    assert p[4] == 4 and all(p[i] != i for i in (0, 1, 2, 3, 5))
+    assert sorted(p[[0, 2, 3]].tolist()) == [0, 2, 3]  # a cycle over the word's tokens
+
+
+def test_set_names_and_caps():
+    assert set_names(["data/de/train_words", "data/fr/train_words"]) == ["de", "fr"]
+    assert set_names(["exp/a"]) == ["a"]
+    with pytest.raises(AweError, match="given twice"):
+        set_names(["data/x", "data/./x"])
+    text = {"s1": "a", "s2": "a", "s3": "a", "s4": "b", "s5": "b", "s6": "c"}
+    rng = np.random.default_rng(0)
+    assert select_tokens(text, Caps(min_tokens=2), rng) == ["s1", "s2", "s3", "s4", "s5"]
+    assert select_tokens(text, Caps(max_types=1), rng) == ["s1", "s2", "s3"]
+    kept = select_tokens(text, Caps(max_tokens=2, min_tokens=2), rng)
+    assert len(kept) == 4 and {"s4", "s5"} <= set(kept)
+
+
+def test_flat_differences_names_keys():
+    old = {"training": {"lr": 0.001, "seed": 0}, "model": {"hidden": 16}}
+    new = {"training": {"lr": 0.002, "seed": 0}, "model": {"hidden": 16}}
+    assert flat_differences(old, new) == ["training.lr: 0.001 -> 0.002"]
+
+
+# ---------------------------------------------------------------- end to end on real FSDD
+
+
+def _subset_dir(source: DataDir, keys: list[str], out: Path) -> None:
+    sub = DataDir(path=out, wav_scp=source.wav_scp)
+    for name in ("segments", "text", "utt2spk", "seg2utt", "seg2pos"):
+        table = getattr(source, name)
+        setattr(sub, name, {k: table[k] for k in keys if k in table})
+    sub.save(out)
+
+
+@pytest.fixture(scope="module")
+def fsdd_split(fsdd_words, fsdd_feats, tmp_path_factory):
+    """4 training speakers / 2 validation speakers: (train_arg, valid_arg, root)."""
+    root = tmp_path_factory.mktemp("split")
+    words = DataDir.load(fsdd_words)
+    scp = read_kaldi_table(fsdd_feats.scp)
+    args = []
+    for name, keep in (("train", lambda s: s in TRAIN_SPEAKERS), ("valid", lambda s: s not in TRAIN_SPEAKERS)):
+        keys = [k for k in words.utt2spk if keep(words.utt2spk[k])]
+        _subset_dir(words, keys, root / name)
+        (root / f"{name}.scp").write_text("".join(f"{k} {scp[k]}\n" for k in keys))
+        args.append(f"{root / name}=scp:{root / name}.scp")
+    return args[0], args[1], root
+
+
+def train_args(split, out, *extra):
+    return ["train-phonetic", "--train", split[0], "--valid", split[1], *TINY, *extra, out]
+
+
+def test_train_contrastive_writes_model_dir(fsdd_split, tmp_path, run_awe):
+    rc, out, err = run_awe(train_args(fsdd_split, tmp_path / "m", "--epochs", "3"))
+    assert rc == 0, err
+    model = tmp_path / "m"
+    assert sorted(p.name for p in model.iterdir()) == [
+        "checkpoint.pt", "config.json", "log.jsonl", "model.pt", "valid_curve.tsv"]
+    assert not (tmp_path / "m.partial").exists()
+    lines = [json.loads(l) for l in (model / "log.jsonl").read_text().splitlines()]
+    assert [l["epoch"] for l in lines] == [1, 2, 3]
+    assert {"loss", "valid_ap", "valid_swdp_ap", "lr", "time_s", "segments_per_s"} <= set(lines[0])
+    config = json.loads((model / "config.json").read_text())
+    best = max(lines, key=lambda l: l["valid_ap"])
+    assert config["result"]["best_epoch"] == best["epoch"]
+    assert config["model"]["feat_dim"] == 39 and config["training"]["temperature"] == 0.1
+    checkpoint = torch.load(model / "checkpoint.pt", weights_only=True)
+    assert checkpoint["state"]["epoch"] == 3
+    curve = (model / "valid_curve.tsv").read_text().splitlines()
+    assert curve[0].split("\t")[:2] == ["epoch", "valid_ap"] and len(curve) == 4
+    # the same command again refuses to overwrite
+    rc, _, err = run_awe(train_args(fsdd_split, model, "--epochs", "3"))
+    assert rc == 1 and "model directory exists" in err
+
+
+def test_seed_gives_identical_weights(fsdd_split, tmp_path, run_awe):
+    states = []
+    for name in ("a", "b"):
+        assert run_awe(train_args(fsdd_split, tmp_path / name, "--epochs", "2", "--seed", "5",
+                                  "--dropout", "0.3", "--layers", "2"))[0] == 0
+        states.append(torch.load(tmp_path / name / "checkpoint.pt", weights_only=True)["model"])
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+    assert run_awe(train_args(fsdd_split, tmp_path / "c", "--epochs", "2", "--seed", "6",
+                              "--dropout", "0.3", "--layers", "2"))[0] == 0
+    other = torch.load(tmp_path / "c" / "checkpoint.pt", weights_only=True)["model"]
+    assert not all(torch.equal(states[0][k], other[k]) for k in other)
+
+
+def _run(split, out, **loop) -> PhoneticTraining:
+    train_dir, train_rspec = split[0].split("=", 1)
+    valid_dir, valid_rspec = split[1].split("=", 1)
+    return PhoneticTraining(
+        out=out, train=set_specs([(train_dir, train_rspec)]),
+        valid=SetSpec("valid", valid_dir, valid_rspec),
+        model={"layers": 1, "hidden": 16, "embed_dim": 8, "dropout": 0.0},
+        loss=LossOptions("triplet"), caps=Caps(min_tokens=2),
+        loop=LoopOptions(epochs=4, batch_size=32, lr_patience=1, patience=10, seed=1, **loop),
+        device="cpu", num_threads=1)
+
+
+def test_resume_continues_exactly(fsdd_split, tmp_path, run_awe):
+    full = tmp_path / "full"
+    train_phonetic(_run(fsdd_split, full))
+
+    def interrupt(state):
+        if state.epoch == 2:
+            raise KeyboardInterrupt
+
+    part = tmp_path / "part"
+    with pytest.raises(KeyboardInterrupt):
+        train_phonetic(_run(fsdd_split, part), on_epoch_end=interrupt)
+    assert not part.exists() and (tmp_path / "part.partial" / "checkpoint.pt").exists()
+    with pytest.raises(AweError, match="unfinished run"):
+        train_phonetic(_run(fsdd_split, part))
+    resumed = _run(fsdd_split, part)
+    resumed.resume = True
+    train_phonetic(resumed)
+    a = torch.load(full / "checkpoint.pt", weights_only=True)
+    b = torch.load(part / "checkpoint.pt", weights_only=True)
+    assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+    assert a["state"]["history"][-1]["valid_ap"] == b["state"]["history"][-1]["valid_ap"]
+    assert a["state"]["lr"] == b["state"]["lr"]
+    assert (full / "log.jsonl").read_text().count("\n") == (part / "log.jsonl").read_text().count("\n") == 4
+
+
+def test_resume_with_other_config_names_keys(fsdd_split, tmp_path, run_awe):
+    def interrupt(state):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_phonetic(_run(fsdd_split, tmp_path / "m"), on_epoch_end=interrupt)
+    rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "m", "--objective", "triplet",
+                                    "--epochs", "4", "--batch-size", "32", "--lr", "0.01",
+                                    "--lr-patience", "1", "--patience", "10", "--seed", "1",
+                                    "--resume"))
+    assert rc == 1
+    assert "cannot resume with a different configuration" in err
+    assert "training.lr: 0.001 -> 0.01" in err and "model.dropout" not in err
+    rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "n", "--resume"))
+    assert rc == 1 and "nothing to resume" in err
+
+
+def test_objectives_train(fsdd_split, tmp_path, run_awe, caplog):
+    rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "cae", "--objective", "cae",
+                                    "--epochs", "2", "--cae-pretrain-epochs", "1"))
+    assert rc == 0, err
+    phases = [json.loads(l)["phase"] for l in (tmp_path / "cae" / "log.jsonl").read_text().splitlines()]
+    assert phases == ["ae", "cae"]
+    lexicon = tmp_path / "lexicon.txt"
+    lexicon.write_text("zero z ih r ow\none w ah n\ntwo t uw\nthree th r iy\nfour f ao r\n"
+                       "five f ay v\nsix s ih k s\nseven s eh v ax n\neight ey t\nnine n ay n\n")
+    vectors = tmp_path / "vectors.txt"
+    rng = np.random.default_rng(0)
+    digits = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    vectors.write_text("".join(f"{w} " + " ".join(f"{v:.3f}" for v in rng.normal(size=6)) + "\n"
+                               for w in digits[:9]))  # 'nine' has no vector: its tokens drop
+    rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "mt", "--objective", "multitask",
+                                    "--lexicon", lexicon, "--word-vectors", vectors, "--epochs", "1"))
+    assert rc == 0, err
+    assert "dropped 12 of 120 training tokens (1 types) with no vector" in caplog.text
+    config = json.loads((tmp_path / "mt" / "config.json").read_text())
+    assert config["model"]["vector_dim"] == 6 and "th" in config["model"]["phones"]
+    rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "form", "--objective", "multitask",
+                                    "--lexicon", lexicon, "--beta", "0", "--epochs", "1"))
+    assert rc == 0, err
+    assert json.loads((tmp_path / "form" / "config.json").read_text())["model"]["vector_dim"] == 0
+    rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "x", "--objective", "multitask",
+                                    "--beta", "0", "--epochs", "1"))
+    assert rc == 1 and "needs a lexicon for training set 'train'" in err
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def _copy_table(rspec: str, wspec: str, edit=None, keys=None) -> None:
+    all_keys, mats = read_matrices(rspec)
+    with open_writer(wspec) as writer:
+        for i, (key, mat) in enumerate(zip(all_keys, mats)):
+            if keys is None or key in keys:
+                writer.write(key, edit(i, mat) if edit else mat)
+
+
+def test_bad_input_errors(fsdd_split, tmp_path, run_awe):
+    train_dir, train_rspec = fsdd_split[0].split("=", 1)
+    valid = fsdd_split[1]
+
+    def train_with(*pairs):
+        args = ["train-phonetic", *TINY, "--epochs", "1", "--valid", valid]
+        for pair in pairs:
+            args += ["--train", pair]
+        return run_awe([*args, tmp_path / "out"])
+
+    # NaN in one matrix
+    _copy_table(train_rspec, f"ark:{tmp_path}/nan.ark",
+                lambda i, m: np.where(np.arange(len(m))[:, None] == 1, np.nan, m) if i == 3 else m)
+    rc, _, err = train_with(f"{train_dir}=ark:{tmp_path}/nan.ark")
+    assert rc == 1 and "key 'george-1-00-0000' contains NaN or Inf" in err
+    # features without labels, and labels without features
+    keys = list(read_kaldi_table(Path(train_dir) / "text"))
+    _copy_table(train_rspec, f"ark:{tmp_path}/less.ark", keys=set(keys[5:]))
+    rc, _, err = train_with(f"{train_dir}=ark:{tmp_path}/less.ark")
+    assert rc == 1 and "5 of 120 labelled segments have no features" in err and "george-0-00-0000" in err
+    rc, _, err = train_with(f"{train_dir}=scp:{tmp_path.parent}/../{Path(valid.split('=')[1][4:]).name}"
+                            if False else f"{train_dir}=" + valid.split("=", 1)[1])
+    assert rc == 1 and "60 of 60 segments have no label" in err
+    # feature dim differs between sets
+    _copy_table(train_rspec, f"ark:{tmp_path}/d13.ark", lambda i, m: m[:, :13])
+    other = tmp_path / "other" / "words"
+    other.parent.mkdir()
+    DataDir.load(train_dir).save(other)
+    rc, _, err = train_with(f"{train_dir}={train_rspec}", f"{other}=ark:{tmp_path}/d13.ark")
+    assert rc == 1 and "13-dim features" in err and "39-dim" in err
+    # empty archive
+    (tmp_path / "empty.ark").write_bytes(b"")
+    rc, _, err = train_with(f"{train_dir}=ark:{tmp_path}/empty.ark")
+    assert rc == 1 and "empty table" in err
+    # one token per word type everywhere: no pairs
+    single = tmp_path / "single"
+    data = DataDir.load(train_dir)
+    data.text = {k: f"w{i}" for i, k in enumerate(data.text)}
+    data.save(single)
+    rc, _, err = train_with(f"{single}={train_rspec}")
+    assert rc == 1 and "every word type has a single token (120 types)" in err and "no same-word pairs" in err
+    # bad usage
+    rc, _, err = train_with(f"{train_dir}")
+    assert rc == 2 and "DATA_DIR=RSPECIFIER" in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
