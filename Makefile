@@ -9,7 +9,7 @@ STAMP := $(VENV)/.awetools-installed
 PRESET ?= small
 NJ ?= 2
 
-.PHONY: demo test env clean-env
+.PHONY: demo test env clean-env slurm-deps
 
 env: $(STAMP)
 
@@ -27,8 +27,20 @@ demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash recipes/default/run.sh --preset $(PRESET) --nj $(NJ)
 
 # Test suite (what .ci/run calls).
-test: $(STAMP)
+test: $(STAMP) slurm-deps
 	$(BIN)/python -m pytest -q tests
+
+# tests/test_bin.py starts a real single-node Slurm (slurmctld + slurmd, munge) to test
+# bin/run_slurm.sh.  Installs Debian's slurm-wlm when it is missing and we are root with
+# apt-get; otherwise does nothing (the Slurm tests then skip, or fail when CI is set).
+slurm-deps:
+	@if ! command -v sbatch >/dev/null 2>&1 || ! PATH="$$PATH:/usr/sbin:/sbin" command -v slurmctld >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: installing slurm-wlm and munge for the Slurm runner tests" >&2; \
+	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q slurm-wlm munge; } >&2 \
+	      || echo "make: warning: could not install slurm-wlm; the Slurm tests cannot run" >&2; \
+	  fi; \
+	fi
 
 clean-env:
 	rm -rf $(VENV)

@@ -8,9 +8,10 @@
 # Every variable declared before sourcing can be set as --name value or --name=value
 # (dashes in the option are underscores in the variable: --stop-stage 3 sets stop_stage=3).
 # A variable whose default is true or false only takes true or false.  --config FILE
-# sources FILE first (name=value lines).  --help prints the caller's $help_message (if
-# set) and exits 0.  An unknown option prints an error and returns 1.  Parsing stops at
-# the first argument that is not an option (or after --); the rest stay in "$@".
+# sources FILE (name=value lines) where it stands, so later options override it.  --help
+# prints the caller's $help_message (if set) and exits 0.  An unknown option prints an
+# error and returns 1.  Parsing stops at the first argument that is not an option (or
+# after --); the rest stay in "$@".
 
 _po_fail() { echo "$0: $*" >&2; }
 
@@ -18,7 +19,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help)
       if [ -n "${help_message:-}" ]; then echo -e "$help_message"; else
-        sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; fi
+        awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; fi
       exit 0 ;;
     --config|--config=*)
       if [ "$1" = --config ]; then _po_value=${2:-}; shift; else _po_value=${1#--config=}; fi

@@ -16,7 +16,7 @@ import soundfile
 from scipy.signal import resample_poly
 
 from awetools.features.segments import frame_ranges
-from awetools.io.datadir import DataDir, read_kaldi_table
+from awetools.io.datadir import DataDir, Segment, read_kaldi_table
 from awetools.io.tables import RandomAccessTable, open_reader
 from conftest import FSDD_RATE, awe_command
 
@@ -75,7 +75,8 @@ def centred_frames(start: float, end: float, num_frames: int) -> list[int]:
 # ---- helpers -----------------------------------------------------------------------------
 
 def subset(words: Path, keys: list[str], out: Path, segments: dict | None = None) -> Path:
-    """A copy of a word-segment data dir restricted to ``keys`` (optionally new segments)."""
+    """A copy of a word-segment data dir restricted to ``keys``, or with new ``segments``
+    whose keys are existing ones plus a ``#suffix`` (pieces of a word, same speaker)."""
     out.mkdir(parents=True)
     data = DataDir.load(words)
     segments = segments or {k: data.segments[k] for k in keys}
@@ -160,7 +161,7 @@ def test_segments_cut_from_whole_recording_frames(fsdd_words, tmp_path, run_awe)
     end = segs["george-5-01-0000"].end
     pieces = {"george-5-01-0000#a": (0.0, 0.15), "george-5-01-0000#b": (0.15, 0.318),
               "george-5-01-0000#c": (0.2, end)}
-    segments = {k: type(segs["george-5-01-0000"])(rec, a, b) for k, (a, b) in pieces.items()}
+    segments = {k: Segment(rec, a, b) for k, (a, b) in pieces.items()}
     words = subset(fsdd_words, [], tmp_path / "words", segments=segments)
     rc, _, err = run_awe(["featurize", "--sample-rate", FSDD_RATE, "--cmvn", "utterance",
                           words, f"ark:{tmp_path / 'f.ark'}"])

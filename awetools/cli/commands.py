@@ -10,3 +10,4 @@ from awetools.cli import eval_wordsim  # noqa: F401
 from awetools.cli import eval_qbe  # noqa: F401
 from awetools.cli import train_phonetic  # noqa: F401
 from awetools.cli import embed  # noqa: F401
+from awetools.cli import train_skipgram  # noqa: F401

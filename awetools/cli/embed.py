@@ -9,6 +9,8 @@ import typer
 from awetools.cli.main import app
 from awetools.models.device import resolve_device
 from awetools.models.embed import downsample_table, embed_table
+from awetools.semantic.embed import embed_semantic_table
+from awetools.semantic.modeldir import is_semantic_model
 
 
 @app.command("embed")
@@ -45,6 +47,9 @@ def embed_command(
     if downsample is not None:
         count = downsample_table(args[0], args[1], downsample)
         what = f"downsampled ({downsample} frames)"
+    elif is_semantic_model(args[0]):  # awe train-skipgram model dir (awetools.semantic)
+        count = embed_semantic_table(args[0], args[1], args[2], batch_size, resolve_device(device))
+        what = f"with {args[0]}"
     else:
         count = embed_table(args[0], args[1], args[2], batch_size, resolve_device(device), nj)
         what = f"with {args[0]}"

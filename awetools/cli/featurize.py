@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -11,14 +12,40 @@ from awetools.cli.main import app
 from awetools.features.featurize import CMVN_MODES, FeaturizeOptions, featurize
 from awetools.features.kaldi import KaldiFeatureConfig, KaldiFeatures
 from awetools.io.datadir import DataDir
+from awetools.log import get_logger
+
+log = get_logger(__name__)
+
+
+def ssl_extractor(model: Path | None, layer: str | None, sample_rate: int | None, device: str,
+                  chunk_seconds: float, chunk_overlap: float, batch_seconds: float, nj: int):
+    """The ``--type ssl`` extractor (imports the SSL module only when asked for)."""
+    from awetools.features.ssl import SslConfig, SslFeatures, parse_layers
+
+    if model is None or layer is None:
+        raise typer.BadParameter("--type ssl needs --model PATH and --layer N (or A-B)",
+                                 param_hint="--type")
+    try:
+        layers = parse_layers(layer)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--layer") from None
+    threads = max(1, (os.cpu_count() or 1) // nj) if nj > 1 else None
+    extractor = SslFeatures(SslConfig(
+        model=str(model), layers=layers, device=device, chunk_seconds=chunk_seconds,
+        chunk_overlap=chunk_overlap, batch_seconds=batch_seconds, threads=threads))
+    if sample_rate is not None and sample_rate != extractor.sample_rate:
+        raise typer.BadParameter(f"{sample_rate} Hz, but the model expects "
+                                 f"{extractor.sample_rate} Hz (leave --sample-rate out; add "
+                                 "--resample for audio of another rate)", param_hint="--sample-rate")
+    return extractor
 
 
 @app.command("featurize")
 def featurize_command(
     data_dir: Path = typer.Argument(..., help="Data dir (word-segment or utterance level)."),
     wspecifier: str = typer.Argument(..., help="Output table, e.g. ark,scp:feats.ark,feats.scp, ark:- or h5:feats.h5."),
-    type: str = typer.Option("mfcc", "--type", help="mfcc or fbank."),
-    sample_rate: int = typer.Option(16000, "--sample-rate", help="Expected sample rate (Hz)."),
+    type: str = typer.Option("mfcc", "--type", help="mfcc, fbank or ssl (a self-supervised model: --model, --layer)."),
+    sample_rate: int | None = typer.Option(None, "--sample-rate", help="Expected sample rate (Hz; default 16000, for ssl the model's)."),
     resample: bool = typer.Option(False, "--resample", help="Resample audio of another rate to --sample-rate instead of failing."),
     num_ceps: int = typer.Option(13, "--num-ceps", help="Cepstra per frame (mfcc)."),
     num_mel_bins: int = typer.Option(23, "--num-mel-bins", help="Mel bins (23 for mfcc; fbank often 40 or 80)."),
@@ -30,6 +57,12 @@ def featurize_command(
     cmvn: str = typer.Option("speaker", "--cmvn", help=f"Mean and variance normalisation: {', '.join(CMVN_MODES)} ('utterance' = over each source recording)."),
     max_overshoot: float = typer.Option(0.1, "--max-overshoot", help="Tolerate segments ending this far (s) past their recording."),
     nj: int = typer.Option(1, "--nj", help="Parallel processes (speakers are split between them)."),
+    model: Path | None = typer.Option(None, "--model", help="ssl: Hugging Face checkpoint dir (wav2vec2, HuBERT, WavLM, XLS-R)."),
+    layer: str | None = typer.Option(None, "--layer", help="ssl: hidden layer N (0 = transformer input), or A-B to average layers A..B."),
+    device: str = typer.Option("auto", "--device", help="ssl: auto, cpu or cuda."),
+    chunk_seconds: float = typer.Option(20.0, "--chunk-seconds", help="ssl: run long recordings in chunks of this many seconds (<= 0: whole)."),
+    chunk_overlap: float = typer.Option(2.0, "--chunk-overlap", help="ssl: context (s) added on each side of a chunk."),
+    batch_seconds: float = typer.Option(60.0, "--batch-seconds", help="ssl: audio (s) per forward pass; chunks and short recordings are batched by length."),
 ) -> None:
     """Compute features over whole recordings and cut out every segment.
 
@@ -37,23 +70,37 @@ def featurize_command(
 
     Default: 13 MFCCs + deltas + delta-deltas (39-d), 25 ms windows, 10 ms shift,
     Kaldi-compatible (kaldi-native-fbank, dither off), per-speaker CMVN.  A segment gets
-    the frames whose centres lie inside it.
+    the frames whose centres lie inside it.  --type ssl takes the hidden states of a
+    layer of a local wav2vec 2.0 / XLS-R / HuBERT / WavLM checkpoint (needs
+    pip install 'awetools[ssl]'); 20 ms frames, frame t centred at 12.5 + 20 t ms.
 
-    Example:
+    Examples:
 
     \b
       awe featurize --nj 2 data/train_words ark,scp:feats/train.ark,feats/train.scp
+      awe featurize --type ssl --model xls-r-300m --layer 8-10 --resample \\
+          data/train_words ark,scp:feats/train.ark,feats/train.scp
     """
-    config = KaldiFeatureConfig(
-        type=type, sample_rate=sample_rate, frame_length_ms=frame_length,
-        frame_shift_ms=frame_shift, num_ceps=num_ceps, num_mel_bins=num_mel_bins,
-        low_freq=low_freq, high_freq=high_freq,
-        delta_order=(2 if type == "mfcc" else 0) if deltas is None else deltas)
-    if type not in ("mfcc", "fbank"):
-        raise typer.BadParameter(f"unknown feature type '{type}' (mfcc or fbank)", param_hint="--type")
+    if type not in ("mfcc", "fbank", "ssl"):
+        raise typer.BadParameter(f"unknown feature type '{type}' (mfcc, fbank or ssl)", param_hint="--type")
+    if type != "ssl" and (model is not None or layer is not None):
+        raise typer.BadParameter("--model and --layer go with --type ssl", param_hint="--type")
     data = DataDir.load(data_dir, require=("wav.scp",))
+    nj = max(1, nj)
+    if type == "ssl":
+        extractor = ssl_extractor(model, layer, sample_rate, device, chunk_seconds,
+                                  chunk_overlap, batch_seconds, nj)
+        if extractor.device.type == "cuda" and nj > 1:
+            log.warning("--nj %d ignored on %s: one process feeds the GPU", nj, extractor.device)
+            nj = 1
+    else:
+        extractor = KaldiFeatures(KaldiFeatureConfig(
+            type=type, sample_rate=sample_rate or 16000, frame_length_ms=frame_length,
+            frame_shift_ms=frame_shift, num_ceps=num_ceps, num_mel_bins=num_mel_bins,
+            low_freq=low_freq, high_freq=high_freq,
+            delta_order=(2 if type == "mfcc" else 0) if deltas is None else deltas))
     options = FeaturizeOptions(cmvn=cmvn, resample=resample, max_overshoot=max_overshoot,
                                scp_name=str(Path(data_dir) / "wav.scp"))
-    count = featurize(data, KaldiFeatures(config), wspecifier, options, nj=max(1, nj))
-    print(f"awe featurize: wrote {count} feature matrices ({KaldiFeatures(config).dim}-d) "
+    count = featurize(data, extractor, wspecifier, options, nj=nj)
+    print(f"awe featurize: wrote {count} feature matrices ({extractor.dim}-d) "
           f"to {wspecifier}", file=sys.stderr)

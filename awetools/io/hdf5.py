@@ -26,6 +26,10 @@ from awetools.errors import AweError
 FORMAT = "awetools-table"
 VERSION = 1
 _BLOCK_ROWS = 1 << 16
+# Chunks of ~128 KiB: a look-up by key reads one small chunk (HDF5's default chunk cache
+# is 1 MiB; 2 MiB chunks made every random read fetch a whole chunk, ~10x slower), while
+# block reads and writes stay as fast as with large chunks.
+_CHUNK_BYTES = 1 << 17
 
 
 class HDF5TableWriter:
@@ -53,8 +57,9 @@ class HDF5TableWriter:
         self._kind = "vectors" if array.ndim == 1 else "matrices"
         self._dim = int(array.shape[-1])
         main = "vectors" if self._kind == "vectors" else "data"
+        rows = max(1, _CHUNK_BYTES // (4 * max(self._dim, 1)))
         self._file.create_dataset(main, shape=(0, self._dim), maxshape=(None, self._dim),
-                                  dtype="float32", chunks=(min(_BLOCK_ROWS, 4096), self._dim))
+                                  dtype="float32", chunks=(rows, self._dim))
         if self._kind == "matrices":
             self._file.create_dataset("offsets", data=np.zeros(1, dtype=np.int64),
                                       maxshape=(None,), chunks=(_BLOCK_ROWS,))

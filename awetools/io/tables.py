@@ -177,6 +177,15 @@ def _check_finite(rspecifier: str, key: str, array: np.ndarray) -> None:
         raise AweError(f"{rspecifier}: key '{key}' contains NaN or Inf")
 
 
+def _first_duplicate(keys: list[str]) -> str | None:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            return key
+        seen.add(key)
+    return None
+
+
 def read_matrices(rspecifier: str) -> tuple[list[str], list[np.ndarray]]:
     """All ``[T, D]`` matrices of a table, checked: non-empty, one dim, finite, unique keys."""
     keys: list[str] = []
@@ -212,10 +221,8 @@ def read_vectors(rspecifier: str) -> tuple[list[str], np.ndarray]:
             if table.kind == "vectors":
                 vectors = table.all_vectors()
                 keys = table.keys
-                seen: set[str] = set()
-                duplicate = next((k for k in keys if k in seen or seen.add(k)), None)
-                if duplicate is not None:
-                    raise AweError(f"{rspecifier}: duplicate key '{duplicate}'")
+                if len(set(keys)) != len(keys):
+                    raise AweError(f"{rspecifier}: duplicate key '{_first_duplicate(keys)}'")
                 bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
                 if bad.size:
                     raise AweError(f"{rspecifier}: key '{keys[bad[0]]}' contains NaN or Inf")

@@ -1,0 +1,74 @@
+"""``awe train-skipgram``: semantic AWE models trained on context windows of spoken words."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from awetools.cli.main import app
+from awetools.semantic.models import METHODS
+from awetools.semantic.objectives import LossOptions
+from awetools.semantic.train import SkipgramTraining, train_skipgram
+
+
+@app.command("train-skipgram")
+def train_skipgram_command(
+    data_dir: Path = typer.Argument(..., help="Word-segment data dir (seg2utt, seg2pos; text for --method text)."),
+    out: Path = typer.Argument(..., help="Model dir to write."),
+    method: str = typer.Option(..., "--method", help=f"{' | '.join(METHODS)}."),
+    embeddings: str | None = typer.Option(None, "--embeddings", help="Frozen phonetic AWEs (cluster-skipgram, projection, two-stage)."),
+    features: str | None = typer.Option(None, "--features", help="Feature matrices (units, contrastive, speech2vec)."),
+    clusters: Path | None = typer.Option(None, "--clusters", help="cluster-skipgram: cluster dir from awe cluster (soft labels)."),
+    hard: bool = typer.Option(False, "--hard", help="cluster-skipgram: one-hot targets (nearest cluster) instead of soft labels."),
+    init: Path | None = typer.Option(None, "--init", help="contrastive: phonetic model dir to start from (multilingual initialisation)."),
+    labels: Path | None = typer.Option(None, "--labels", help="text: word labels (default DATA_DIR/text)."),
+    window: int = typer.Option(5, "--window", help="Context: segments at most this many word positions away in the same utterance."),
+    dim: int = typer.Option(130, "--dim", help="Semantic vector dimension."),
+    hidden: int | None = typer.Option(None, "--hidden", help="MLP hidden units (0 = linear; default 512) or RNN units (default 256)."),
+    layers: int = typer.Option(2, "--layers", help="RNN layers (units, speech2vec, fresh contrastive)."),
+    units: int = typer.Option(100, "--units", help="units: K-means units over frames."),
+    unit_dim: int = typer.Option(64, "--unit-dim", help="units: unit embedding dimension."),
+    negatives: int = typer.Option(10, "--negatives", help="Negative samples per pair (two-stage, units, text)."),
+    temperature: float = typer.Option(0.1, "--temperature", help="NT-Xent temperature (contrastive, projection)."),
+    epochs: int = typer.Option(10, "--epochs", help="Training epochs."),
+    batch_size: int = typer.Option(256, "--batch-size", help="(center, context) pairs per batch."),
+    lr: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
+    pairs_per_epoch: int | None = typer.Option(None, "--pairs-per-epoch", help="Random subset of training pairs per epoch (default: all)."),
+    valid_fraction: float = typer.Option(0.05, "--valid-fraction", help="Utterances held out for the validation loss (0: none, keep the last epoch)."),
+    seed: int = typer.Option(0, "--seed", help="Seed: same data and seed give the same model on CPU."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    num_threads: int | None = typer.Option(None, "--num-threads", help="CPU threads for torch."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the unfinished run in OUT.partial (same options)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUT or unfinished run."),
+) -> None:
+    """Train a semantic model on (center, context) pairs of spoken words.
+
+    \b
+    Usage: awe train-skipgram [options] --method METHOD DATA_DIR OUT_DIR
+
+    The context of a segment: the segments of the same utterance within --window word
+    positions.  Writes model.pt, config.json, log.jsonl, valid_curve.tsv (and, for
+    text, vectors.txt); awe embed OUT_DIR turns segments into semantic vectors.
+
+    Example:
+
+    \b
+      awe cluster --k 2000 h5:exp/phon/train.h5 exp/clusters
+      awe train-skipgram --method cluster-skipgram --embeddings h5:exp/phon/train.h5 \\
+          --clusters exp/clusters data/train_words exp/cluster_skipgram
+    """
+    run = SkipgramTraining(
+        out=out, method=method, data_dir=str(data_dir), embeddings=embeddings, features=features,
+        clusters=str(clusters) if clusters else None, init=str(init) if init else None,
+        labels=str(labels) if labels else None, window=window, dim=dim, hidden=hidden,
+        layers=layers, units=units, unit_dim=unit_dim,
+        loss=LossOptions(negatives=negatives, temperature=temperature, hard=hard),
+        epochs=epochs, batch_size=batch_size, lr=lr, pairs_per_epoch=pairs_per_epoch,
+        valid_fraction=valid_fraction, seed=seed, device=device, num_threads=num_threads,
+        resume=resume, overwrite=overwrite)
+    config = train_skipgram(run)
+    result = config["result"]
+    print(f"awe train-skipgram: {method} model in {out} (best epoch {result['best_epoch']} of "
+          f"{result['epochs_run']}, valid loss {result['best_valid_loss']})", file=sys.stderr)

@@ -1,0 +1,71 @@
+"""``awe embed`` for semantic model dirs: segments -> semantic vectors, in input order.
+
+The input is what the model was trained on (``config.json``'s ``input``): frozen
+phonetic AWEs (one vector per key) for cluster-skipgram, projection and two-stage;
+feature matrices for contrastive, speech2vec and units (quantised with the model's own
+codebook).  A text model embeds word labels, not segments: its word vectors are in
+``vectors.txt``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from awetools.errors import AweError
+from awetools.io.tables import open_writer
+from awetools.models.embed import checked_chunks, length_batches, pad_batch
+from awetools.progress import progress
+from awetools.semantic.inputs import frame_units
+from awetools.semantic.modeldir import VECTORS, load_semantic_model
+
+
+@torch.no_grad()
+def embed_inputs(model: torch.nn.Module, kind: str, mats: list[np.ndarray], batch_size: int,
+                 device: torch.device | str) -> np.ndarray:
+    """Semantic vectors ``[N, dim]`` of a chunk of input matrices (input order)."""
+    if kind == "vectors":
+        x = torch.from_numpy(np.concatenate(mats).astype(np.float32))
+        return np.concatenate([model.encode(x[i:i + batch_size].to(device)).cpu().numpy()
+                               for i in range(0, len(x), batch_size)])
+    if kind == "units":
+        mats = frame_units(mats, model.codebook.cpu().numpy())
+    tensors = [torch.from_numpy(m) for m in mats]
+    parts, rows = [], []
+    for batch in length_batches(np.array([len(m) for m in mats]), batch_size):
+        padded, lengths = pad_batch([tensors[i] for i in batch])
+        if kind == "units":
+            padded = padded.long()
+        parts.append(model.encode(padded.to(device), lengths.to(device)).cpu().numpy())
+        rows.append(batch)
+    vectors = np.concatenate(parts)
+    out = np.empty_like(vectors, dtype=np.float32)
+    out[np.concatenate(rows)] = vectors
+    return out
+
+
+def embed_semantic_table(model_dir: str | Path, rspecifier: str, wspecifier: str,
+                         batch_size: int = 256, device: torch.device | str = "cpu") -> int:
+    """Embed every segment of ``rspecifier`` with a semantic model dir; returns the count."""
+    model, config = load_semantic_model(model_dir, device)
+    kind = config["input"]
+    if kind == "labels":
+        raise AweError(f"{model_dir}: a text skipgram model embeds word labels, not segments; "
+                       f"its word vectors are in {Path(model_dir) / VECTORS}")
+    m = config["model"]
+    dim = m["in_dim"] if kind == "vectors" else m.get("feat_dim", m.get("phonetic", {}).get("feat_dim"))
+    count = 0
+    with open_writer(wspecifier) as writer, progress(desc="embed", unit="seg") as bar:
+        for keys, mats in checked_chunks(rspecifier, dim, str(model_dir)):
+            if kind == "vectors":
+                bad = next((k for k, x in zip(keys, mats) if x.shape[0] != 1), None)
+                if bad is not None:
+                    raise AweError(f"{rspecifier}: key '{bad}' is a matrix; the model in {model_dir} "
+                                   "reads one phonetic AWE per segment (run awe embed with the "
+                                   "phonetic model first)")
+            writer.write_vectors(keys, embed_inputs(model, kind, mats, batch_size, device))
+            count += len(keys)
+            bar.update(len(keys))
+    return count

@@ -1,0 +1,94 @@
+"""The training signal of every method, computed from a batch of (center, context) rows.
+
+:class:`SkipgramTask` couples a model with what it reads (an input of
+:mod:`awetools.semantic.inputs`), the soft labels (cluster-skipgram) and the loss
+options.  Segments needed several times in a batch are encoded once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from awetools.cluster.soft import SoftLabels
+from awetools.semantic.models import nt_xent_pairs, sgns, soft_cross_entropy
+from awetools.train.losses import masked_mse
+
+
+@dataclass(frozen=True)
+class LossOptions:
+    """``negatives`` per pair (SGNS), NT-Xent ``temperature``, ``hard`` one-hot cluster targets."""
+
+    negatives: int = 10
+    temperature: float = 0.1
+    hard: bool = False
+
+
+class SkipgramTask:
+    """Loss and encoding for one method; ``noise`` is the negative-sampling distribution."""
+
+    def __init__(self, method: str, model: nn.Module, inputs, options: LossOptions,
+                 device: torch.device, soft: SoftLabels | None = None,
+                 noise: np.ndarray | None = None):
+        self.method, self.model, self.inputs, self.options = method, model, inputs, options
+        self.device = device
+        self.soft = soft
+        self.noise = noise  # probabilities over what negatives are drawn from (rows or word ids)
+
+    def _encode(self, rows: np.ndarray) -> torch.Tensor:
+        """Encode each distinct row once; returns vectors in the order of ``rows``."""
+        unique, inverse = np.unique(rows, return_inverse=True)
+        vectors = self.model.encode(*self.inputs.batch(unique, self.device))
+        return vectors[torch.from_numpy(inverse).to(self.device)]
+
+    def _negatives(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        k = self.options.negatives
+        if self.noise is None:
+            raise ValueError("negative sampling needs a noise distribution")
+        return rng.choice(len(self.noise), size=(n, k), p=self.noise)
+
+    def loss(self, center: np.ndarray, context: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
+        model, method, b = self.model, self.method, len(center)
+        if method == "cluster-skipgram":
+            logits = model.output(self._encode(center))
+            index = self.soft.index[context]
+            weight = self.soft.weight[context]
+            if self.options.hard:
+                index, weight = index[:, :1], np.ones_like(weight[:, :1])
+            return soft_cross_entropy(logits, torch.from_numpy(index).to(self.device),
+                                      torch.from_numpy(weight).to(self.device))
+        if method in ("projection", "contrastive"):
+            both = self._encode(np.concatenate([center, context]))
+            return nt_xent_pairs(both[:b], both[b:], self.options.temperature)
+        if method == "speech2vec":
+            target, lengths = self.inputs.batch(context, self.device)
+            decoded = model.decoder(self._encode(center), lengths)
+            return masked_mse(decoded, target, lengths)
+        negatives = self._negatives(b, rng)
+        if method == "units":  # shared encoder, linear head for the context role
+            rows = np.concatenate([center, context, negatives.ravel()])
+            vectors = self._encode(rows)
+            outside = model.context(vectors[b:])
+            return sgns(vectors[:b], outside[:b], outside[b:].view(b, -1, outside.shape[1]))
+        if method == "text":  # context table over word ids; negatives are word ids
+            ids = np.concatenate([self.inputs.ids[context], negatives.ravel()])
+            outside = model.context(torch.from_numpy(ids).to(self.device))
+        else:  # two-stage: context MLP over the AWEs of context and negative segments
+            unique, inverse = np.unique(np.concatenate([context, negatives.ravel()]),
+                                        return_inverse=True)
+            outside = model.context(*self.inputs.batch(unique, self.device))
+            outside = outside[torch.from_numpy(inverse).to(self.device)]
+        return sgns(self._encode(center), outside[:b], outside[b:].view(b, -1, outside.shape[1]))
+
+    @torch.no_grad()
+    def encode_rows(self, rows: np.ndarray, batch_size: int = 512) -> np.ndarray:
+        """Semantic vectors of segment rows (eval mode), float32 ``[len(rows), dim]``."""
+        was = self.model.training
+        self.model.eval()
+        out = [self.model.encode(*self.inputs.batch(rows[i:i + batch_size], self.device)).cpu().numpy()
+               for i in range(0, len(rows), batch_size)]
+        self.model.train(was)
+        return np.concatenate(out).astype(np.float32)

@@ -1,0 +1,382 @@
+"""``awe train-skipgram`` as a library call: word-segment data dir + inputs -> semantic model dir.
+
+Like ``awe train-phonetic``, training runs in ``OUT.partial`` (``checkpoint.pt`` and
+``log.jsonl`` after every epoch; ``--resume`` continues there, exactly as an
+uninterrupted run would, since batches, negatives and dropout are a function of
+``(seed, epoch)``) and ``OUT`` is written atomically at the end:
+
+``model.pt``         weights of the epoch with the lowest validation loss (the last epoch
+                     without validation), ``torch.load(..., weights_only=True)``
+``config.json``      format/version, ``model`` (rebuilds the network), ``training``,
+                     ``data``, ``runtime``, ``result``
+``log.jsonl``        one JSON line per epoch (loss, valid_loss, lr, time, pairs/s)
+``valid_curve.tsv``  epoch, valid_loss, loss
+``checkpoint.pt``    the last epoch's full training state
+``vocab.txt``, ``vectors.txt``  text method only: word types, and word vectors (word2vec text)
+
+Validation holds out the context pairs of a random fraction of utterances and reports
+the training loss on them (fixed negatives), so curves of different epochs compare.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from awetools.cluster.clusterdir import ClusterDir
+from awetools.cluster.kmeans import KMeansOptions, kmeans
+from awetools.errors import AweError
+from awetools.io.atomic import atomic_dir
+from awetools.io.datadir import DataDir, c_sorted, read_kaldi_table
+from awetools.io.tables import read_matrices, read_vectors
+from awetools.io.wordvectors import write_word_vectors
+from awetools.log import get_logger
+from awetools.models.awe import ModelConfig
+from awetools.models.device import resolve_device
+from awetools.models.modeldir import CONFIG, WEIGHTS, load_model, load_weights, save_weights, write_json
+from awetools.progress import progress
+from awetools.semantic.context import ContextPairs, aligned_keys, context_pairs, split_utterances
+from awetools.semantic.inputs import FeatureInput, LabelInput, UnitInput, VectorInput, frame_units
+from awetools.semantic.modeldir import VECTORS, format_header
+from awetools.semantic.models import INPUT_KIND, METHODS, build_semantic_model
+from awetools.semantic.objectives import LossOptions, SkipgramTask
+from awetools.train.loop import CHECKPOINT, LOG, epoch_seed, write_log
+from awetools.train.phonetic import comparable, flat_differences, workdir_of
+
+log = get_logger("awetools.semantic")
+CURVE = "valid_curve.tsv"
+VOCAB = "vocab.txt"
+MAX_VALID_PAIRS = 20_000
+
+
+@dataclass
+class SkipgramTraining:
+    """Everything ``awe train-skipgram`` needs (see its man page)."""
+
+    out: Path
+    method: str
+    data_dir: str
+    embeddings: str | None = None   # vectors rspecifier: cluster-skipgram, projection, two-stage
+    features: str | None = None     # features rspecifier: units, contrastive, speech2vec
+    clusters: str | None = None     # cluster dir: cluster-skipgram
+    init: str | None = None         # phonetic model dir: contrastive
+    labels: str | None = None       # text: word labels (default DATA_DIR/text)
+    window: int = 5
+    dim: int = 130
+    hidden: int | None = None       # MLP hidden units (default 512) / RNN units (default 256)
+    layers: int = 2
+    units: int = 100
+    unit_dim: int = 64
+    loss: LossOptions = field(default_factory=LossOptions)
+    epochs: int = 10
+    batch_size: int = 256
+    lr: float = 1e-3
+    pairs_per_epoch: int | None = None
+    valid_fraction: float = 0.05
+    seed: int = 0
+    device: str = "auto"
+    num_threads: int | None = None
+    resume: bool = False
+    overwrite: bool = False
+
+
+@dataclass
+class Prepared:
+    """Inputs aligned with the data dir: segment keys, what the model reads, model config."""
+
+    keys: list[str]
+    inputs: object
+    model: dict
+    soft: object = None
+    noise: np.ndarray | None = None
+    init_state: dict | None = None
+    vocab: list[str] | None = None
+
+
+def _check_run(run: SkipgramTraining) -> None:
+    if run.method not in METHODS:
+        raise AweError(f"--method: unknown method '{run.method}' ({', '.join(METHODS)})")
+    need = {"vectors": "embeddings", "features": "features", "units": "features"}.get(INPUT_KIND[run.method])
+    if need and getattr(run, need) is None:
+        raise AweError(f"--method {run.method} needs --{need}")
+    if run.method == "cluster-skipgram" and run.clusters is None:
+        raise AweError("--method cluster-skipgram needs --clusters (a dir made by awe cluster)")
+    for name in ("window", "dim", "epochs", "batch_size", "units", "layers"):
+        if getattr(run, name) < 1:
+            raise AweError(f"--{name.replace('_', '-')} must be at least 1")
+    if run.loss.negatives < 1 or run.lr <= 0 or not 0 <= run.valid_fraction < 1:
+        raise AweError("--negatives >= 1, --lr > 0 and 0 <= --valid-fraction < 1 are required")
+    out, work = Path(run.out), workdir_of(Path(run.out))
+    if out.exists() and not run.overwrite:
+        raise AweError(f"{out}: model directory exists (use --overwrite to retrain)")
+    if work.exists() and not run.resume and not run.overwrite:
+        raise AweError(f"{work}: an unfinished run is there; continue it with --resume "
+                       "or start again with --overwrite")
+    if run.resume and not work.exists():
+        raise AweError(f"{work}: nothing to resume (no unfinished run for {out})")
+
+
+def _warn_dropped(total: int, kept: int, what: str) -> None:
+    if kept < total:
+        log.warning("%d of %d segments of %s have no context data or labels and are left out",
+                    total - kept, total, what)
+
+
+def _rows(keys: list[str], subset: list[str]) -> np.ndarray:
+    index = {k: i for i, k in enumerate(keys)}
+    return np.array([index[k] for k in subset], dtype=np.int64)
+
+
+def prepare(run: SkipgramTraining, data: DataDir) -> Prepared:
+    """Read the method's inputs and align them with the data dir's segments."""
+    kind = INPUT_KIND[run.method]
+    model: dict = {"method": run.method, "dim": run.dim}
+    hidden = run.hidden if run.hidden is not None else (512 if kind == "vectors" else 256)
+    if kind == "vectors":
+        keys, x = read_vectors(run.embeddings)
+        sources, soft = {}, None
+        if run.method == "cluster-skipgram":
+            clusters = ClusterDir.load(run.clusters)
+            sources[f"{run.clusters}/soft.h5"] = set(clusters.soft.keys)
+        kept = aligned_keys(keys, data, sources)
+        _warn_dropped(len(keys), len(kept), run.embeddings)
+        x = x[_rows(keys, kept)]
+        model.update(in_dim=int(x.shape[1]), hidden=hidden)
+        if run.method == "cluster-skipgram":
+            soft = clusters.soft.subset(_rows(clusters.soft.keys, kept))
+            model["k"] = clusters.k
+        noise = np.full(len(kept), 1.0 / len(kept)) if run.method == "two-stage" else None
+        return Prepared(kept, VectorInput(np.ascontiguousarray(x)), model, soft, noise)
+    if kind in ("features", "units"):
+        keys, feats = read_matrices(run.features)
+        kept = aligned_keys(keys, data, {})
+        _warn_dropped(len(keys), len(kept), run.features)
+        feats = [feats[i] for i in _rows(keys, kept)]
+        feat_dim = int(feats[0].shape[1])
+        if run.method == "units":
+            codebook = frame_codebook(feats, run.units, run.seed)
+            model.update(feat_dim=feat_dim, units=run.units, unit_dim=run.unit_dim,
+                         hidden=hidden, layers=run.layers)
+            noise = np.full(len(kept), 1.0 / len(kept))
+            state = {"codebook": torch.from_numpy(codebook)}
+            return Prepared(kept, UnitInput(frame_units(feats, codebook)), model, noise=noise,
+                            init_state=state)
+        if run.method == "speech2vec":
+            model.update(feat_dim=feat_dim, hidden=hidden, layers=run.layers, bidirectional=True)
+            return Prepared(kept, FeatureInput(feats), model)
+        phonetic, state = contrastive_init(run, feat_dim, hidden)
+        model["phonetic"] = phonetic
+        return Prepared(kept, FeatureInput(feats), model, init_state=state)
+    labels_path = run.labels or str(Path(run.data_dir) / "text")
+    text = read_kaldi_table(labels_path, check_sorted=False)
+    keys = c_sorted(data.seg2utt)
+    kept = aligned_keys(keys, data, {labels_path: set(text)})
+    _warn_dropped(len(keys), len(kept), str(data.path))
+    vocab, ids = np.unique(np.array([text[k] for k in kept]), return_inverse=True)
+    counts = np.bincount(ids).astype(np.float64) ** 0.75  # word2vec's noise distribution
+    model["vocab"] = len(vocab)
+    return Prepared(kept, LabelInput(ids), model, noise=counts / counts.sum(),
+                    vocab=[str(w) for w in vocab])
+
+
+def frame_codebook(feats: list[np.ndarray], units: int, seed: int) -> np.ndarray:
+    """K-means (faiss) over frames: about 256 random frames per unit are enough to train."""
+    rng = np.random.default_rng([seed, 5])
+    order = rng.permutation(len(feats))
+    frames, total = [], 0
+    for i in order:
+        frames.append(feats[i])
+        total += len(feats[i])
+        if total >= 256 * units:
+            break
+    sample = np.concatenate(frames)
+    if len(sample) < units:
+        raise AweError(f"--units {units}: only {len(sample)} frames to cluster")
+    result = kmeans(sample, KMeansOptions(k=units, niter=20, seed=seed, device="cpu"), name="frames")
+    log.info("frame units: K-means over %d frames into %d units (inertia/frame %.3f)",
+             len(sample), units, result.inertia / len(sample))
+    return result.centroids
+
+
+def contrastive_init(run: SkipgramTraining, feat_dim: int, hidden: int) -> tuple[dict, dict | None]:
+    """Phonetic model config (and weights) to start from: ``--init`` model dir or a fresh ContrastiveRNN."""
+    if run.init is None:
+        config = ModelConfig(feat_dim=feat_dim, objective="contrastive", hidden=hidden,
+                             layers=run.layers, embed_dim=run.dim)
+        return config.to_dict(), None
+    phonetic, config = load_model(run.init, "cpu")
+    section = config["model"]
+    if section["feat_dim"] != feat_dim:
+        raise AweError(f"{run.features}: {feat_dim}-dim features, but the model in {run.init} "
+                       f"expects {section['feat_dim']}")
+    state = {f"awe.{k}": v for k, v in phonetic.state_dict().items()}
+    return section, state
+
+
+def build_config(run: SkipgramTraining, prepared: Prepared, n_pairs: tuple[int, int]) -> dict:
+    training = {k: v for k, v in asdict(run).items()
+                if k not in ("out", "data_dir", "embeddings", "features", "clusters", "init",
+                             "labels", "device", "num_threads", "resume", "overwrite", "loss")}
+    return {**format_header(), "method": run.method, "input": INPUT_KIND[run.method],
+            "model": prepared.model, "training": {**training, **asdict(run.loss)},
+            "data": {"data_dir": run.data_dir, "embeddings": run.embeddings,
+                     "features": run.features, "clusters": run.clusters, "init": run.init,
+                     "labels": run.labels, "segments": len(prepared.keys),
+                     "train_pairs": n_pairs[0], "valid_pairs": n_pairs[1]},
+            "runtime": {"device": run.device, "num_threads": run.num_threads}}
+
+
+@dataclass
+class State:
+    epoch: int = 0
+    best_valid: float = float("inf")
+    best_epoch: int = 0
+    history: list[dict] = field(default_factory=list)
+
+
+def batches_of(n: int, batch_size: int, rng: np.random.Generator, limit: int | None = None) -> list[np.ndarray]:
+    """A random order of ``n`` pairs (the first ``limit`` only) cut into batches."""
+    order = rng.permutation(n)[:limit]
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+@torch.no_grad()
+def valid_loss(task: SkipgramTask, pairs: ContextPairs, run: SkipgramTraining) -> float | None:
+    """Mean loss over the held-out pairs, with negatives fixed by the seed."""
+    if len(pairs) == 0:
+        return None
+    task.model.eval()
+    rng = np.random.default_rng([run.seed, 0, 17])
+    total = 0.0
+    for batch in batches_of(len(pairs), run.batch_size, rng):
+        total += float(task.loss(pairs.center[batch], pairs.context[batch], rng)) * len(batch)
+    task.model.train()
+    return total / len(pairs)
+
+
+def fit(task: SkipgramTask, train: ContextPairs, valid: ContextPairs, run: SkipgramTraining,
+        work: Path, config: dict, checkpoint: dict | None) -> tuple[dict, State]:
+    """Train for ``run.epochs`` epochs; returns (weights of the best epoch, final state)."""
+    model = task.model
+    optimizer = torch.optim.Adam(model.parameters(), lr=run.lr)
+    if checkpoint is not None:
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        best, state = checkpoint["best_model"], State(**checkpoint["state"])
+        log.info("resuming after epoch %d", state.epoch)
+    else:
+        best, state = copy.deepcopy(model.state_dict()), State()
+    while state.epoch < run.epochs:
+        epoch = state.epoch + 1
+        rng = np.random.default_rng([run.seed, epoch])
+        torch.manual_seed(epoch_seed(run.seed, epoch))
+        batches = batches_of(len(train), run.batch_size, rng, run.pairs_per_epoch)
+        start, total = time.perf_counter(), 0.0
+        model.train()
+        with progress(len(batches), desc=f"epoch {epoch}/{run.epochs}", unit="batch") as bar:
+            for step, batch in enumerate(batches, start=1):
+                optimizer.zero_grad(set_to_none=True)
+                loss = task.loss(train.center[batch], train.context[batch], rng)
+                loss.backward()
+                optimizer.step()
+                total += float(loss.detach())
+                bar.set_postfix(loss=f"{total / step:.4f}", refresh=False)
+                bar.update(1)
+        train_time = time.perf_counter() - start
+        v = valid_loss(task, valid, run)
+        state.epoch = epoch
+        if v is None or v < state.best_valid:
+            state.best_valid = float("inf") if v is None else v
+            state.best_epoch = epoch
+            best = copy.deepcopy(model.state_dict())
+        pairs = sum(len(b) for b in batches)
+        entry = {"epoch": epoch, "loss": round(total / max(len(batches), 1), 6),
+                 "valid_loss": None if v is None else round(v, 6), "best_epoch": state.best_epoch,
+                 "lr": run.lr, "time_s": round(time.perf_counter() - start, 3),
+                 "train_time_s": round(train_time, 3),
+                 "pairs_per_s": round(pairs / max(train_time, 1e-9), 1)}
+        state.history.append(entry)
+        save_weights(work / CHECKPOINT, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                         "best_model": best, "state": asdict(state), "config": config})
+        write_log(work / LOG, state.history)
+        log.info("epoch %d: loss %.4f, valid loss %s, %.1f s, %.0f pairs/s", epoch, entry["loss"],
+                 "n/a" if v is None else f"{v:.4f}", entry["time_s"], entry["pairs_per_s"])
+    return best, state
+
+
+def prepare_workdir(run: SkipgramTraining, config: dict) -> dict | None:
+    """Create or check ``OUT.partial``; returns the checkpoint to resume from (None: fresh)."""
+    work = workdir_of(Path(run.out))
+    if work.exists() and not run.resume:
+        shutil.rmtree(work)
+    checkpoint = None
+    if run.resume and (work / CHECKPOINT).exists():
+        checkpoint = load_weights(work / CHECKPOINT)
+        differences = flat_differences(comparable(checkpoint["config"]), comparable(config))
+        if differences:
+            raise AweError(f"{work}/{CHECKPOINT}: cannot resume with a different configuration: "
+                           + "; ".join(differences))
+    work.mkdir(parents=True, exist_ok=True)
+    write_json(work / CONFIG, config)
+    return checkpoint
+
+
+def write_model_dir(run: SkipgramTraining, work: Path, best: dict, config: dict, state: State,
+                    prepared: Prepared) -> None:
+    out = Path(run.out)
+    with atomic_dir(out, overwrite=run.overwrite or out.exists()) as tmp:
+        save_weights(tmp / WEIGHTS, best)
+        write_json(tmp / CONFIG, config)
+        shutil.copy(work / LOG, tmp / LOG)
+        shutil.copy(work / CHECKPOINT, tmp / CHECKPOINT)
+        rows = ["epoch\tvalid_loss\tloss"] + [f"{h['epoch']}\t{h['valid_loss']}\t{h['loss']}"
+                                               for h in state.history]
+        (tmp / CURVE).write_text("\n".join(rows) + "\n", encoding="utf-8")
+        if prepared.vocab is not None:
+            (tmp / VOCAB).write_text("".join(w + "\n" for w in prepared.vocab), encoding="utf-8")
+            write_word_vectors(tmp / VECTORS, prepared.vocab, best["words.weight"].cpu().numpy())
+    shutil.rmtree(work)
+
+
+def train_skipgram(run: SkipgramTraining) -> dict:
+    """Train a semantic model into ``run.out``; returns the final config."""
+    _check_run(run)
+    device = resolve_device(run.device)
+    if run.num_threads:
+        torch.set_num_threads(run.num_threads)
+    data = DataDir.load(run.data_dir, require=("seg2utt", "seg2pos"))
+    prepared = prepare(run, data)
+    pairs = context_pairs(np.array([data.seg2utt[k] for k in prepared.keys]),
+                          np.array([data.seg2pos[k] for k in prepared.keys]), run.window)
+    if len(pairs) == 0:
+        raise AweError(f"{data.path}: no context pairs within --window {run.window} (every "
+                       "utterance has a single segment?)")
+    train, valid = split_utterances(pairs, run.valid_fraction, run.seed)
+    if len(valid) > MAX_VALID_PAIRS:  # a fixed random subset keeps validation cheap
+        keep = np.sort(np.random.default_rng([run.seed, 3]).choice(len(valid), MAX_VALID_PAIRS, replace=False))
+        valid = valid.select(keep)
+    config = build_config(run, prepared, (len(train), len(valid)))
+    checkpoint = prepare_workdir(run, config)
+    torch.manual_seed(run.seed)
+    model = build_semantic_model(config)
+    if prepared.init_state is not None:
+        model.load_state_dict(prepared.init_state, strict=False)
+    model.to(device)
+    task = SkipgramTask(run.method, model, prepared.inputs, run.loss, device, prepared.soft,
+                        prepared.noise)
+    log.info("training %s: %d segments, %d train / %d valid pairs, %d parameters, device %s",
+             run.method, len(prepared.keys), len(train), len(valid),
+             sum(p.numel() for p in model.parameters()), device)
+    work = workdir_of(Path(run.out))
+    best, state = fit(task, train, valid, run, work, config, checkpoint)
+    config = {**config, "result": {"best_epoch": state.best_epoch, "epochs_run": state.epoch,
+                                   "best_valid_loss": None if state.best_valid == float("inf")
+                                   else state.best_valid}}
+    write_model_dir(run, work, best, config, state, prepared)
+    return config

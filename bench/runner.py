@@ -1,0 +1,101 @@
+"""Benchmark: `awe featurize` through bin/run_local.sh at 1 vs 2 jobs (and more with --jobs).
+
+Data: the full Free Spoken Digit Dataset (3,000 recordings, 6 speakers, 8 kHz), prepared
+as a data dir and cut into word segments once.  For each job count N the word data dir
+is split by speaker with bin/split_data.sh (untimed: it is reused across repeats), then
+`bin/run_local.sh JOB=1:N ... awe featurize --sample-rate 8000 split/JOB ...` is timed
+end to end (process start-up included, as a recipe sees it); the median of --repeats
+runs is reported.  Each run's outputs are checked to cover every segment exactly once.
+The machine's load average is recorded, since other work on it skews wall times.
+Prints a markdown table; writes bench/results/runner.json.
+
+    .venv/bin/python bench/runner.py                         # 1 and 2 jobs, 3 repeats
+    .venv/bin/python bench/runner.py --jobs 1 2 3 --repeats 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from awetools.corpus.fsdd import prepare_fsdd
+from awetools.io.datadir import read_kaldi_table
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = ROOT / "bin"
+ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+       "AWE_NO_PROGRESS": "1"}
+
+
+def run(argv: list, cwd: Path) -> None:
+    result = subprocess.run([str(a) for a in argv], cwd=cwd, env=ENV, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"bench/runner.py: failed: {' '.join(map(str, argv))}\n{result.stderr}")
+
+
+def featurize_jobs(words: Path, nj: int, work: Path) -> float:
+    """Wall seconds of one run_local.sh featurize over NJ speaker splits (outputs checked)."""
+    out = work / f"feats{nj}"
+    start = time.perf_counter()
+    run([BIN / "run_local.sh", f"JOB=1:{nj}", out / "log/featurize.JOB.log",
+         "awe", "featurize", "--sample-rate", "8000", words / f"split{nj}/JOB",
+         f"ark,scp:{out}/feats.JOB.ark,{out}/feats.JOB.scp"], work)
+    seconds = time.perf_counter() - start
+    keys = [k for job in range(1, nj + 1) for k in read_kaldi_table(out / f"feats.{job}.scp", check_sorted=False)]
+    if sorted(keys) != sorted(read_kaldi_table(words / "utt2spk")):
+        sys.exit(f"bench/runner.py: {nj} jobs did not write every segment exactly once")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fsdd", default=str(ROOT.parent / "shared/data/fsdd/recordings"))
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", default=str(ROOT / "bench/results/runner.json"))
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="awe-bench-runner-") as tmp:
+        work = Path(tmp)
+        prepare_fsdd(args.fsdd, work / "data")
+        run(["awe", "segment", "--ctm", work / "data/words.ctm", work / "data", work / "words"], work)
+        words = work / "words"
+        segments = len(read_kaldi_table(words / "utt2spk"))
+        for nj in args.jobs:
+            run([BIN / "split_data.sh", words, nj], work)
+        featurize_jobs(words, args.jobs[0], work)  # warm the page cache and Python's bytecode
+        times: dict[int, list[float]] = {nj: [] for nj in args.jobs}
+        loads = []
+        for _ in range(args.repeats):  # interleaved, so drifting load hits every N alike
+            for nj in args.jobs:
+                times[nj].append(featurize_jobs(words, nj, work))
+                loads.append(os.getloadavg()[0])
+
+    base = statistics.median(times[args.jobs[0]])
+    rows = [{"jobs": nj, "wall_s": statistics.median(times[nj]), "runs_s": times[nj],
+             "speedup": base / statistics.median(times[nj])} for nj in args.jobs]
+    print(f"featurize, {segments} FSDD segments, bin/run_local.sh, median of {args.repeats} "
+          f"(cpus: {os.cpu_count()}, load average 1 min during runs: {min(loads):.1f}-{max(loads):.1f})\n")
+    print(f"| jobs | wall time (s) | speed-up vs {args.jobs[0]} job(s) | runs (s) |")
+    print("|---:|---:|---:|---|")
+    for row in rows:
+        print(f"| {row['jobs']} | {row['wall_s']:.1f} | {row['speedup']:.2f}x | "
+              + ", ".join(f"{t:.1f}" for t in row["runs_s"]) + " |")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({
+        "benchmark": "featurize through bin/run_local.sh", "corpus": args.fsdd,
+        "segments": segments, "repeats": args.repeats, "cpus": os.cpu_count(),
+        "load_average_1min": {"min": min(loads), "max": max(loads)},
+        "command": "awe featurize --sample-rate 8000 split/JOB ark,scp:feats.JOB.ark,feats.JOB.scp",
+        "results": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

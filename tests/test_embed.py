@@ -1,0 +1,109 @@
+"""``awe embed``: model embeddings and the downsampling baseline."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from awetools.io.tables import open_writer, read_matrices, read_vectors
+from awetools.models.awe import ModelConfig, build_model
+from awetools.models.embed import downsample, embed_matrices, pad_batch
+from awetools.models.modeldir import CONFIG, WEIGHTS, format_header, load_model, save_weights, write_json
+from conftest import awe_subprocess
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """An untrained tiny conv + bidirectional LSTM model for 39-d features."""
+    path = tmp_path_factory.mktemp("model") / "m"
+    path.mkdir()
+    config = ModelConfig(feat_dim=39, rnn="lstm", bidirectional=True, conv=True, hidden=12,
+                         layers=2, embed_dim=6)
+    torch.manual_seed(0)
+    save_weights(path / WEIGHTS, build_model(config.to_dict()).state_dict())
+    write_json(path / CONFIG, {**format_header(), "model": config.to_dict()})
+    return path
+
+
+def test_downsample_hand_computed():
+    mat = np.array([[0.0, 0.0], [1.0, 2.0], [2.0, 4.0]], dtype=np.float32)
+    # positions 0, .5, 1, 1.5, 2 -> interpolate between neighbouring frames
+    expected = [0, 0, 0.5, 1, 1, 2, 1.5, 3, 2, 4]
+    np.testing.assert_allclose(downsample(mat, 5), expected)
+    np.testing.assert_allclose(downsample(mat, 2), [0, 0, 2, 4])
+    np.testing.assert_allclose(downsample(mat[:1] + 7, 3), [7, 7, 7, 7, 7, 7])  # one frame
+
+
+def test_embed_matches_model_forward(fsdd_feats, model_dir, tmp_path, run_awe):
+    rc, _, err = run_awe(["embed", "--batch-size", "7", model_dir, fsdd_feats.rspecifier,
+                          f"ark,scp:{tmp_path}/e.ark,{tmp_path}/e.scp"])
+    assert rc == 0, err
+    keys, vectors = read_vectors(f"scp:{tmp_path}/e.scp")
+    feat_keys, mats = read_matrices(fsdd_feats.rspecifier)
+    assert keys == feat_keys and vectors.shape == (180, 6)
+    model, _ = load_model(model_dir)
+    with torch.no_grad():
+        for i in (0, 17, 179):  # one segment at a time, no batching at all
+            alone = model(torch.tensor(mats[i])[None], torch.tensor([len(mats[i])]))[0].numpy()
+            np.testing.assert_allclose(vectors[i], alone, atol=1e-5)
+    np.testing.assert_allclose(embed_matrices(model, mats, batch_size=180), vectors, atol=1e-5)
+
+
+def test_embed_pipes_and_workers(fsdd_feats, model_dir, tmp_path):
+    ark = fsdd_feats.ark.read_bytes()
+    piped = awe_subprocess(["embed", model_dir, "ark:-", "ark:-"], input=ark)
+    assert piped.returncode == 0, piped.stderr.decode()
+    (tmp_path / "p.ark").write_bytes(piped.stdout)
+    keys, vectors = read_vectors(f"ark:{tmp_path}/p.ark")
+    workers = awe_subprocess(["embed", "--nj", "2", model_dir, fsdd_feats.rspecifier,
+                              f"h5:{tmp_path}/w.h5"])
+    assert workers.returncode == 0, workers.stderr.decode()
+    keys2, vectors2 = read_vectors(f"h5:{tmp_path}/w.h5")
+    assert keys == keys2 and len(keys) == 180
+    np.testing.assert_allclose(vectors, vectors2, atol=1e-5)
+    down = awe_subprocess(["embed", "--downsample", "4", "ark:-", "ark,t:-"], input=ark)
+    assert down.returncode == 0
+    first = down.stdout.decode().split("]")[0].split("[")[1].split()
+    _, mats = read_matrices(fsdd_feats.rspecifier)
+    np.testing.assert_allclose(np.array(first, dtype=np.float32), downsample(mats[0], 4), rtol=1e-5)
+    assert len(first) == 4 * 39
+
+
+def _write(path, mats: dict):
+    with open_writer(f"ark:{path}") as writer:
+        for key, mat in mats.items():
+            writer.write(key, mat)
+
+
+def test_embed_errors(model_dir, tmp_path, run_awe):
+    ok = np.ones((5, 39), dtype=np.float32)
+    _write(tmp_path / "dim.ark", {"a-1": ok, "b-2": ok[:, :13]})
+    rc, _, err = run_awe(["embed", model_dir, f"ark:{tmp_path}/dim.ark", f"ark:{tmp_path}/o.ark"])
+    assert rc == 1
+    assert f"key 'b-2' has 13-dim features; the model in {model_dir} expects 39" in err
+    assert not (tmp_path / "o.ark").exists()
+    _write(tmp_path / "first.ark", {"a-1": ok[:, :13]})
+    rc, _, err = run_awe(["embed", model_dir, f"ark:{tmp_path}/first.ark", f"ark:{tmp_path}/o.ark"])
+    assert rc == 1 and "key 'a-1' has 13-dim features" in err
+    bad = ok.copy()
+    bad[2, 3] = np.inf
+    _write(tmp_path / "nan.ark", {"a-1": ok, "c-3": bad})
+    rc, _, err = run_awe(["embed", "--downsample", "3", f"ark:{tmp_path}/nan.ark", f"ark:{tmp_path}/o.ark"])
+    assert rc == 1 and "key 'c-3' contains NaN or Inf" in err
+    (tmp_path / "empty.ark").write_bytes(b"")
+    rc, _, err = run_awe(["embed", model_dir, f"ark:{tmp_path}/empty.ark", f"ark:{tmp_path}/o.ark"])
+    assert rc == 1 and "empty table" in err
+    assert not (tmp_path / "o.ark").exists()
+    old = tmp_path / "old"
+    old.mkdir()
+    config = json.loads((model_dir / CONFIG).read_text())
+    (old / CONFIG).write_text(json.dumps({**config, "format_version": 0}))
+    rc, _, err = run_awe(["embed", old, f"ark:{tmp_path}/dim.ark", f"ark:{tmp_path}/o.ark"])
+    assert rc == 1 and "model format version 0" in err
+    rc, _, err = run_awe(["embed", f"ark:{tmp_path}/dim.ark", f"ark:{tmp_path}/o.ark"])
+    assert rc == 2 and "MODEL_DIR RSPECIFIER WSPECIFIER" in err
+    rc, _, err = run_awe(["embed", "--downsample", "3", model_dir, f"ark:{tmp_path}/dim.ark", "ark:o"])
+    assert rc == 2 and "--downsample N RSPECIFIER WSPECIFIER" in err
