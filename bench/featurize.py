@@ -111,6 +111,7 @@ def main() -> None:
     args = parser.parse_args()
     fsdd = Path(args.fsdd)
 
+    startup, _ = awe("--version")  # interpreter + package import, paid by every command
     tmp = Path(tempfile.mkdtemp(prefix="awe-bench-featurize-", dir=args.tmp))
     rows = []
     try:
@@ -151,18 +152,22 @@ def main() -> None:
                      "rtf": wall / audio, "cpu_rtf": cpu / audio, "load_before": None})
 
     print("| input | --nj | recordings | segments | audio (min) | wall (s) | CPU (s) "
-          "| RTF (wall) | RTF (CPU) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| RTF (wall) | RTF (CPU) | load before |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
+        load = "" if r["load_before"] is None else f"{r['load_before']:.1f}"
         print(f"| {r['input']} | {r['nj']} | {r['recordings']:,} | {r['segments']:,} | "
               f"{r['audio_s'] / 60:.1f} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | "
-              f"{r['rtf']:.4f} | {r['cpu_rtf']:.4f} |")
+              f"{r['rtf']:.4f} | {r['cpu_rtf']:.4f} | {load} |")
+    print(f"\n`awe --version` (start-up alone): {startup:.2f} s wall; "
+          f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
     report = {
         "benchmark": "featurize",
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "features": "39-d MFCC (13 + deltas + delta-deltas), per-speaker CMVN, ark,scp output",
-        "fsdd": str(fsdd), "results": rows,
+        "fsdd": str(fsdd), "results": rows, "startup_s": round(startup, 3),
+        "load_after": os.getloadavg()[0],
         "environment": {"python": platform.python_version(), "machine": platform.machine(),
                         "cpus": os.cpu_count()},
         "note": "wall time of the `awe featurize` subprocess, start-up included; one run each",

@@ -5,8 +5,9 @@ as a data dir and cut into word segments once.  For each job count N the word da
 is split by speaker with bin/split_data.sh (untimed: it is reused across repeats), then
 `bin/run_local.sh JOB=1:N ... awe featurize --sample-rate 8000 split/JOB ...` is timed
 end to end (process start-up included, as a recipe sees it); the median of --repeats
-runs is reported.  Each run's outputs are checked to cover every segment exactly once.
-The machine's load average is recorded, since other work on it skews wall times.
+runs is reported, with the CPU time of all jobs together (start-up cost per job shows
+there).  Each run's outputs are checked to cover every segment exactly once.  The
+machine's load average is recorded: other work on the machine skews wall times.
 Prints a markdown table; writes bench/results/runner.json.
 
     .venv/bin/python bench/runner.py                         # 1 and 2 jobs, 3 repeats
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,18 +42,24 @@ def run(argv: list, cwd: Path) -> None:
         sys.exit(f"bench/runner.py: failed: {' '.join(map(str, argv))}\n{result.stderr}")
 
 
-def featurize_jobs(words: Path, nj: int, work: Path) -> float:
-    """Wall seconds of one run_local.sh featurize over NJ speaker splits (outputs checked)."""
+def cpu_seconds() -> float:
+    """User + system CPU time of every finished child process so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def featurize_jobs(words: Path, nj: int, work: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one run_local.sh featurize over NJ speaker splits (outputs checked)."""
     out = work / f"feats{nj}"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     run([BIN / "run_local.sh", f"JOB=1:{nj}", out / "log/featurize.JOB.log",
          "awe", "featurize", "--sample-rate", "8000", words / f"split{nj}/JOB",
          f"ark,scp:{out}/feats.JOB.ark,{out}/feats.JOB.scp"], work)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     keys = [k for job in range(1, nj + 1) for k in read_kaldi_table(out / f"feats.{job}.scp", check_sorted=False)]
     if sorted(keys) != sorted(read_kaldi_table(words / "utt2spk")):
         sys.exit(f"bench/runner.py: {nj} jobs did not write every segment exactly once")
-    return seconds
+    return seconds, cpu
 
 
 def main() -> None:
@@ -72,21 +80,25 @@ def main() -> None:
             run([BIN / "split_data.sh", words, nj], work)
         featurize_jobs(words, args.jobs[0], work)  # warm the page cache and Python's bytecode
         times: dict[int, list[float]] = {nj: [] for nj in args.jobs}
+        cpus: dict[int, list[float]] = {nj: [] for nj in args.jobs}
         loads = []
         for _ in range(args.repeats):  # interleaved, so drifting load hits every N alike
             for nj in args.jobs:
-                times[nj].append(featurize_jobs(words, nj, work))
+                wall, cpu = featurize_jobs(words, nj, work)
+                times[nj].append(wall)
+                cpus[nj].append(cpu)
                 loads.append(os.getloadavg()[0])
 
     base = statistics.median(times[args.jobs[0]])
     rows = [{"jobs": nj, "wall_s": statistics.median(times[nj]), "runs_s": times[nj],
-             "speedup": base / statistics.median(times[nj])} for nj in args.jobs]
+             "speedup": base / statistics.median(times[nj]),
+             "cpu_s": statistics.median(cpus[nj]), "cpu_runs_s": cpus[nj]} for nj in args.jobs]
     print(f"featurize, {segments} FSDD segments, bin/run_local.sh, median of {args.repeats} "
           f"(cpus: {os.cpu_count()}, load average 1 min during runs: {min(loads):.1f}-{max(loads):.1f})\n")
-    print(f"| jobs | wall time (s) | speed-up vs {args.jobs[0]} job(s) | runs (s) |")
-    print("|---:|---:|---:|---|")
+    print(f"| jobs | wall time (s) | speed-up vs {args.jobs[0]} job(s) | CPU time, all jobs (s) | wall runs (s) |")
+    print("|---:|---:|---:|---:|---|")
     for row in rows:
-        print(f"| {row['jobs']} | {row['wall_s']:.1f} | {row['speedup']:.2f}x | "
+        print(f"| {row['jobs']} | {row['wall_s']:.1f} | {row['speedup']:.2f}x | {row['cpu_s']:.1f} | "
               + ", ".join(f"{t:.1f}" for t in row["runs_s"]) + " |")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({

@@ -181,6 +181,19 @@ def test_segments_cut_from_whole_recording_frames(fsdd_words, tmp_path, run_awe)
                                raw[centred_frames(0.2, end, len(raw))], rtol=1e-5, atol=1e-4)
 
 
+def test_utterance_level_data_dir(fsdd_dir, fsdd_feats, tmp_path, run_awe):
+    """Without ``segments`` every recording is one item; FSDD words span whole recordings,
+    so the matrices equal the word segments' ones."""
+    rc, _, err = run_awe(["featurize", "--sample-rate", FSDD_RATE, fsdd_dir,
+                          f"h5:{tmp_path / 'utts.h5'}"])
+    assert rc == 0, err
+    utts = read_all(f"h5:{tmp_path / 'utts.h5'}")
+    words = read_all(fsdd_feats.ark_rspecifier)
+    assert [f"{u}-0000" for u in utts] == list(words)
+    for utt, mat in utts.items():
+        np.testing.assert_array_equal(mat, words[f"{utt}-0000"])
+
+
 def test_nj2_identical_to_nj1(fsdd_words, fsdd_feats, tmp_path, run_awe):
     ark, scp = tmp_path / "feats.ark", tmp_path / "feats.scp"
     rc, _, err = run_awe(["featurize", "--nj", "2", "--sample-rate", FSDD_RATE, fsdd_words,

@@ -10,6 +10,7 @@ checkpoints, logs and the model dir.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
@@ -39,6 +40,14 @@ class Dist:
         dist.broadcast_object_list(box, src=0)
         return box[0]
 
+    def mean(self, value: float) -> float:
+        """Mean of ``value`` over the ranks."""
+        if not self.active:
+            return value
+        values: list = [None] * self.world_size
+        dist.all_gather_object(values, value)  # works with gloo and nccl alike
+        return sum(values) / self.world_size
+
     def barrier(self) -> None:
         if self.active:
             dist.barrier()
@@ -63,6 +72,8 @@ def setup(device_name: str) -> tuple[Dist, str]:
     use_cuda = device_name.startswith("cuda") or (device_name == "auto" and torch.cuda.is_available())
     if not dist.is_initialized():
         dist.init_process_group("nccl" if use_cuda else "gloo")
+    if rank != 0:  # one voice in the log
+        logging.getLogger("awetools").setLevel(logging.WARNING)
     return Dist(rank, world, local), (f"cuda:{local}" if use_cuda else "cpu")
 
 

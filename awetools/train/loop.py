@@ -134,6 +134,7 @@ def fit(model: AweModel, data: TrainTensors, validate: Callable[[AweModel], dict
         loss = train_epoch(trained, optimizer, data, batches, loss_options, device, phase,
                            f"epoch {epoch}/{options.epochs}", dist.is_main)
         train_time = time.perf_counter() - start
+        loss = dist.mean(loss)
         scores = validate(model) if dist.is_main else {}
         ap = dist.broadcast(scores.get("ap", 0.0))
         state.epoch = epoch

@@ -21,8 +21,8 @@ objectives="contrastive triplet cae"
 seed=0
 help_message="$(sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
-require_cmd "$cmd"
 . bin/stages.sh
+require_cmd "$cmd"
 
 run_stage 0 prepare local/prepare.sh "$fsdd" "$data"
 
@@ -53,9 +53,9 @@ run_stage 2 featurize featurize_all
 train_all() {
   for objective in $objectives; do
     awe train-phonetic --config conf/train.conf --objective "$objective" --seed "$seed" \
-      --train "$data/train_words" "scp:$exp/feats/train.scp" \
-      --valid "$data/dev_words" "scp:$exp/feats/dev.scp" \
-      "$exp/phonetic_$objective"
+      --train "$data/train_words=scp:$exp/feats/train.scp" \
+      --valid "$data/dev_words=scp:$exp/feats/dev.scp" \
+      --overwrite "$exp/phonetic_$objective"
   done
 }
 run_stage 3 train train_all

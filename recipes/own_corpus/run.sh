@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Template recipe: phonetic AWEs on your own corpus.
+#
+# Bring, for a training set and a test set, a Kaldi data dir (wav.scp, utt2spk, optional
+# segments and text) and a word alignment: a CTM (<utt> <chan> <start> <dur> <word>), a
+# directory of Montreal Forced Aligner TextGrids (tier "words"), or
+# <utt> <start> <end> <word> lines.  For LibriSpeech, Buckeye or GlobalPhone: prepare the
+# data dir with Kaldi's or lhotse's recipe, align with MFA, point --train-align/--test-align
+# at the TextGrid directories.
+#
+# Usage: ./run.sh --train-data DIR --train-align F_OR_DIR --test-data DIR --test-align F_OR_DIR
+#                 [--stage N] [--stop-stage M] [--nj N] [--cmd CMD] [--redo true]
+set -euo pipefail
+cd "$(dirname "$0")"
+. bin/path.sh
+. conf/cmd.sh
+
+stage=0
+stop_stage=100
+nj=4
+train_data=
+train_align=
+test_data=
+test_align=
+exp=exp
+data=data
+redo=false
+seed=0
+help_message="$(sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//')"
+. bin/parse_options.sh
+. bin/stages.sh
+require_cmd "$cmd"
+for v in train_data train_align test_data test_align; do
+  [ -n "${!v}" ] || { echo "$0: --${v//_/-} is required (see --help)" >&2; exit 2; }
+done
+for d in "$train_data" "$test_data"; do
+  [ -d "$d" ] || { echo "$0: no such data dir '$d'" >&2; exit 1; }
+  [ -f "$d/utt2spk" ] || { echo "$0: '$d' has no utt2spk (every utterance needs a speaker)" >&2; exit 1; }
+done
+
+# alignment_option PATH: --textgrid for a directory, --ctm for *.ctm, else --alignment.
+alignment_option() {
+  if [ -d "$1" ]; then echo --textgrid; elif [[ "$1" == *.ctm ]]; then echo --ctm; else echo --alignment; fi
+}
+
+segment_all() {
+  awe segment --config conf/segment.conf --overwrite "$(alignment_option "$train_align")" "$train_align" \
+    "$train_data" "$data/train_all_words"
+  awe segment --config conf/segment.conf --overwrite "$(alignment_option "$test_align")" "$test_align" \
+    "$test_data" "$data/test_words"
+  # hold out 10% of the training speakers for validation (best epoch, early stopping)
+  local nspk ndev
+  nspk=$(wc -l < "$data/train_all_words/spk2utt"); ndev=$(( nspk / 10 > 0 ? nspk / 10 : 1 ))
+  [ "$nspk" -ge 2 ] || { echo "training set needs >= 2 speakers" >&2; return 1; }
+  tail -n "$ndev" "$data/train_all_words/spk2utt" | awk '{ for (i = 2; i <= NF; i++) print $i }' |
+    bin/subset_data.sh "$data/train_all_words" - "$data/dev_words"
+  head -n $(( nspk - ndev )) "$data/train_all_words/spk2utt" | awk '{ for (i = 2; i <= NF; i++) print $i }' |
+    bin/subset_data.sh "$data/train_all_words" - "$data/train_words"
+}
+run_stage 1 segment segment_all
+
+featurize_all() {
+  mkdir -p "$exp/feats"
+  for set in train dev test; do
+    local dir=$data/${set}_words n
+    n=$(( nj < $(wc -l < "$dir/spk2utt") ? nj : $(wc -l < "$dir/spk2utt") ))
+    bin/split_data.sh "$dir" "$n"
+    $cmd JOB=1:"$n" "$exp/log/featurize.$set.JOB.log" \
+      awe featurize --config conf/mfcc.conf "$dir/split$n/JOB" \
+        "ark,scp:$exp/feats/$set.JOB.ark,$exp/feats/$set.JOB.scp"
+    cat "$exp/feats/$set".*.scp | sort > "$exp/feats/$set.scp"
+  done
+}
+run_stage 2 featurize featurize_all
+
+run_stage 3 train awe train-phonetic --config conf/train.conf --seed "$seed" --overwrite \
+  --train "$data/train_words=scp:$exp/feats/train.scp" \
+  --valid "$data/dev_words=scp:$exp/feats/dev.scp" "$exp/phonetic"
+
+embed_all() {
+  mkdir -p "$exp/embed"
+  awe embed --nj "$nj" "$exp/phonetic" "scp:$exp/feats/test.scp" "h5:$exp/embed/test.h5"
+  awe embed --downsample 10 "scp:$exp/feats/test.scp" "h5:$exp/embed/test_downsample.h5"
+}
+run_stage 4 embed embed_all
+
+eval_all() {
+  mkdir -p "$exp/results"
+  for name in test test_downsample; do
+    awe eval samediff --labels "$data/test_words/text" --utt2spk "$data/test_words/utt2spk" \
+      --json "$exp/results/samediff_$name.json" "h5:$exp/embed/$name.h5"
+  done
+}
+run_stage 5 eval eval_all
+
+run_stage 6 report awe report --title "same-different on the test set" \
+  --markdown "$exp/results/table.md" --json "$exp/results/table.json" "$exp"/results/samediff_*.json
