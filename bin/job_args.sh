@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # job_args.sh: the arguments every job runner shares, [JOB=1:N] LOG_FILE COMMAND...
 # Sourced by run_local.sh and run_slurm.sh after their own options, with "$@" holding
 # the rest.  Sets var (JOB, or empty without a range), first, last, log and command;

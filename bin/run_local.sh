@@ -8,7 +8,8 @@
 #   shell operators given as their own argument (\| \> 2\>\&1 \&\& \;).
 #   Each job writes its command, its output and its exit code to its own log.  Exit
 #   status 1 if any job failed, naming each failed job and its log.  Options of other
-#   runners (--mem 4G, --time T, --gpu G, ...) are accepted and ignored.
+#   runners (--mem 4G, --time T, --gpu G, ...) are accepted and ignored.  Ctrl-C or
+#   SIGTERM kills the running jobs and exits 130.
 #
 # Example:
 #   bin/run_local.sh JOB=1:4 exp/log/featurize.JOB.log \
@@ -30,7 +31,7 @@ case "$max_jobs" in ''|*[!0-9]*) echo "$0: --max-jobs-run must be a number, got 
 # shellcheck source=bin/job_args.sh
 . "$(dirname "${BASH_SOURCE[0]}")/job_args.sh"
 [ "$max_jobs" -gt 0 ] || max_jobs=$((last - first + 1))
-statusdir=$(mktemp -d); trap 'rm -rf "$statusdir"' EXIT
+statusdir=$(mktemp -d) || exit 1; trap 'rm -rf "$statusdir"' EXIT
 
 run_job() {  # job number: runs in a subshell, leaves its exit code in $statusdir/JOB
   local job=$1 cmd=$command out start status
@@ -49,12 +50,25 @@ run_job() {  # job number: runs in a subshell, leaves its exit code in $statusdi
   } > "$out" 2>&1 < /dev/null
 }
 
+# Each job in its own process group (job control on), so that an interrupt can end
+# whole jobs: background jobs ignore SIGINT, and Ctrl-C reaches only this script.
+set -m
+interrupted() {
+  trap '' INT TERM
+  exec 3>&2 2>/dev/null  # no job-control notices
+  for pid in $(jobs -p); do kill -TERM -- "-$pid"; done
+  wait
+  echo "$0: interrupted; the running jobs were killed" >&3
+  exit 130
+}
+trap interrupted INT TERM
 for job in $(seq "$first" "$last"); do
   # wait -n (bash >= 4.3) returns when any job ends; older bash polls
   while [ "$(jobs -pr | wc -l)" -ge "$max_jobs" ]; do wait -n 2>/dev/null || sleep 0.1; done
   run_job "$job" &
 done
 wait
+trap - INT TERM
 
 failed=0
 for job in $(seq "$first" "$last"); do

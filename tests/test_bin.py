@@ -251,6 +251,32 @@ def test_run_local_failing_job_is_named_with_its_log(tmp_path):
     assert result.returncode == 1 and "job 1 failed with exit code 1; see p.log" in result.stderr
 
 
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie left for a non-reaping init counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_run_local_ctrl_c_kills_the_running_jobs(tmp_path):
+    runner = subprocess.Popen([BIN / "run_local.sh", "JOB=1:2", "log/s.JOB.log", "echo $$ > pid.JOB; exec sleep 300"],
+                              cwd=tmp_path, env=ENV, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    pid_files = [tmp_path / "pid.1", tmp_path / "pid.2"]
+    deadline = time.monotonic() + 20
+    while not all(f.exists() and f.read_text().strip() for f in pid_files) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pids = [int(f.read_text()) for f in pid_files]
+    assert all(alive(pid) for pid in pids)
+    os.killpg(runner.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
+    assert runner.wait(timeout=20) == 130
+    assert runner.stderr.read() == f"{BIN}/run_local.sh: interrupted; the running jobs were killed\n"
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in pids)
+
+
 def test_run_local_usage_errors(tmp_path):
     result = sh([BIN / "run_local.sh", "JOB=1:2", "one.log", "true"], tmp_path)
     assert result.returncode == 2 and "has no JOB: one log per job" in result.stderr

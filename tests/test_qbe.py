@@ -140,3 +140,13 @@ def test_cli_errors(files, run_awe):
     (files / "empty_ref.txt").write_text("1 2\nzebra 1 0\n")
     rc, _, err = run_awe(["eval", "qbe", "--reference", files / "empty_ref.txt", emb, words])
     assert rc == 1 and "no queries" in err
+
+
+def test_cli_oracle_vectors(files, run_awe):
+    """--vectors: segments take their word's reference vector, so scores equal the grades."""
+    rc, out, err = run_awe(["eval", "qbe", "--vectors", files / "ref.txt", "--reference", files / "ref.txt",
+                            "--top-k", 1, "--queries", files / "queries", files / "words"])
+    assert rc == 0, err
+    assert "rho 1.000" in out and "exact P@10 0.250 P@N 1.000 EER 0.000" in out
+    assert run_awe(["eval", "qbe", "--vectors", files / "ref.txt", "--reference", files / "ref.txt",
+                    f"ark:{files / 'emb.ark'}", files / "words"])[0] == 2  # both inputs

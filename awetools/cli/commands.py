@@ -11,3 +11,7 @@ from awetools.cli import eval_qbe  # noqa: F401
 from awetools.cli import train_phonetic  # noqa: F401
 from awetools.cli import embed  # noqa: F401
 from awetools.cli import train_skipgram  # noqa: F401
+from awetools.cli import synth  # noqa: F401
+from awetools.cli import align  # noqa: F401
+from awetools.cli import eval_translate  # noqa: F401
+from awetools.cli import eval_probe  # noqa: F401

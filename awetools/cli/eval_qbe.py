@@ -18,8 +18,8 @@ from awetools.metrics.wordsim import load_word_table, read_pairs
 
 @eval_app.command("qbe")
 def qbe_command(
-    rspecifier: str = typer.Argument(..., help="Segment embeddings (queries and search collection)."),
-    data_dir: Path = typer.Argument(..., help="Word-segment data dir (seg2utt, text)."),
+    args: list[str] = typer.Argument(..., metavar="[RSPECIFIER] DATA_DIR", help="Segment embeddings (omitted with --vectors) and the word-segment data dir (seg2utt, text)."),
+    vectors: Path | None = typer.Option(None, "--vectors", help="Instead of RSPECIFIER: each segment gets the word vector of its true label (text topline)."),
     reference: Path | None = typer.Option(None, "--reference", help="Relevance from a text word embedding (word2vec/GloVe)."),
     pairs: Path | None = typer.Option(None, "--pairs", help="Relevance from a word-similarity list instead."),
     top_k: int = typer.Option(10, "--top-k", help="--reference: the query word's K nearest collection words are related."),
@@ -34,7 +34,9 @@ def qbe_command(
 ) -> None:
     """Semantic QbE: spoken query words ranked against utterances (best-matching segment).
 
+    \b
     Usage: awe eval qbe [options] (--reference VECTORS | --pairs FILE) RSPECIFIER DATA_DIR
+           awe eval qbe [options] (--reference VECTORS | --pairs FILE) --vectors FILE DATA_DIR
 
     Reports P@10, P@N, EER and Spearman rho (graded relevance) for semantic relevance,
     semantic-only (utterances holding the query word removed) and exact QbE.  See
@@ -42,14 +44,21 @@ def qbe_command(
 
     Example:
 
+    \b
       awe eval qbe --reference exp/text/vectors.txt --json exp/sem/qbe.json h5:exp/sem/test.h5 data/test_words
     """
+    if len(args) != (1 if vectors is not None else 2):
+        raise typer.BadParameter("expected RSPECIFIER DATA_DIR, or --vectors FILE DATA_DIR",
+                                 param_hint="arguments")
+    rspecifier = args[0] if vectors is None else None
+    data_dir = Path(args[-1])
     if (reference is None) == (pairs is None):
         raise typer.BadParameter("give exactly one of --reference and --pairs")
     if top_k < 1 or num_queries < 1:
         raise AweError("--top-k and --num-queries must be at least 1")
     lowercase = not case_sensitive
-    collection = load_collection(rspecifier, data_dir, lowercase)
+    words = load_word_table(vectors, lowercase) if vectors is not None else None
+    collection = load_collection(rspecifier, data_dir, lowercase, words)
     if reference is not None:
         ref = load_word_table(reference, lowercase)
         relevance = partial(reference_relevance, collection=collection, reference=ref,
@@ -65,7 +74,8 @@ def qbe_command(
     else:
         rows = select_queries(collection, candidates, num_queries, min_query_count, seed)
     result = evaluate_qbe(collection, rows, relevance, candidates)
-    result["inputs"] = {"embeddings": rspecifier, "data_dir": str(data_dir),
+    result["inputs"] = {"embeddings": rspecifier, "vectors": str(vectors) if vectors else None,
+                        "data_dir": str(data_dir),
                         "reference": str(reference) if reference else None,
                         "pairs": str(pairs) if pairs else None,
                         "queries": str(queries) if queries else None}

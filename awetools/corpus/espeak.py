@@ -103,7 +103,7 @@ class Synthesis:
     """Audio and phonemes of one call: int16 samples at :attr:`Espeak.sample_rate`."""
 
     samples: np.ndarray
-    phonemes: list[str]  # IPA, stress marks removed, pauses left out
+    phonemes: list[str]  # IPA; stress marks, pauses and language switches such as (en) left out
     words: int           # WORD events (eSpeak merges some function-word pairs)
 
 
@@ -142,13 +142,13 @@ class Espeak:
 
     def _collect(self, wav, count: int, events) -> int:
         if count > 0:
-            self._chunks.append(np.ctypeslib.as_array(wav, (count,)).copy())
+            self._chunks.append(np.frombuffer(ctypes.string_at(wav, 2 * count), dtype=np.int16))
         i = 0
         while events[i].type != _EVENT_LIST_TERMINATED:
             event = events[i]
             if event.type == _EVENT_PHONEME:
                 name = event.id.string.decode("utf-8", "replace").translate(_NO_STRESS)
-                if name:
+                if name and not (name.startswith("(") and name.endswith(")")):
                     self._phonemes.append(name)
             elif event.type == _EVENT_WORD:
                 self._words += 1

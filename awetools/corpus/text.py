@@ -9,6 +9,7 @@ and are dropped in other languages; any other token with digits or symbols is dr
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -116,3 +117,13 @@ def top_words(language: str, count: int) -> list[str]:
             if len(words) == count:
                 break
     return words
+
+
+def default_texts(language: str) -> list[Path]:
+    """``$AWE_SHARED_DATA/text/<language>/*.txt`` (default ``../shared/data``), sorted."""
+    folder = Path(os.environ.get("AWE_SHARED_DATA", "../shared/data")) / "text" / language
+    files = sorted(folder.glob("*.txt"))
+    if not files:
+        raise AweError(f"no running text for '{language}' in {folder} "
+                       "(give --text FILE or set AWE_SHARED_DATA)")
+    return files

@@ -8,8 +8,9 @@ statistics and returns its normalised segments, so ``nj`` processes share nothin
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,11 @@ CMVN_MODES = ("speaker", "utterance", "none")
 
 
 class FrameExtractor(Protocol):
-    """What featurisation needs from a feature type (Kaldi MFCC/fbank, SSL models)."""
+    """What featurisation needs from a feature type (Kaldi MFCC/fbank, SSL models).
+
+    An extractor may also define ``extract_many(waveforms) -> iterator of frames`` (same
+    order) to batch several recordings per computation; see :func:`_extract`.
+    """
 
     sample_rate: int
     frame_shift: float
@@ -85,16 +90,32 @@ class FeaturizeOptions:
     scp_name: str = "wav.scp"
 
 
-def _cut_recording(extractor: FrameExtractor, options: FeaturizeOptions, recording: str,
-                   entry: str, spans: tuple[SegmentSpan, ...]) -> tuple[np.ndarray, list[np.ndarray]]:
+def _read_recording(extractor: FrameExtractor, options: FeaturizeOptions, recording: str,
+                    entry: str) -> np.ndarray:
     samples, rate = read_audio(entry, recording, options.scp_name)
     if rate != extractor.sample_rate:
         if not options.resample:
             raise AweError(f"{options.scp_name} (key '{recording}'): sample rate {rate} Hz differs "
                            f"from --sample-rate {extractor.sample_rate} (add --resample)")
         samples = resample(samples, rate, extractor.sample_rate)
+    return samples
+
+
+def _extract(extractor: FrameExtractor,
+             waveforms: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(samples, frames)`` per waveform, lazily; an extractor with an ``extract_many``
+    method (SSL models) gets them as a stream so that it can batch several at once."""
+    many = getattr(extractor, "extract_many", None)
+    if many is None:
+        return ((samples, extractor(samples)) for samples in waveforms)
+    waveforms, copies = itertools.tee(waveforms)
+    return zip(copies, many(waveforms))
+
+
+def _cut_recording(extractor: FrameExtractor, options: FeaturizeOptions, recording: str,
+                   spans: tuple[SegmentSpan, ...], samples: np.ndarray,
+                   frames: np.ndarray) -> list[np.ndarray]:
     duration = len(samples) / extractor.sample_rate
-    frames = extractor(samples)
     starts = np.array([s.start for s in spans])
     ends = np.array([duration if s.end is None else s.end for s in spans])
     late = np.flatnonzero(ends > duration + options.max_overshoot)
@@ -108,7 +129,7 @@ def _cut_recording(extractor: FrameExtractor, options: FeaturizeOptions, recordi
                        "shorter than one analysis window")
     first, last = frame_ranges(starts, ends, extractor.frame_shift, extractor.frame_center,
                                len(frames))
-    return frames, [frames[a:b] for a, b in zip(first, last)]
+    return [frames[a:b] for a, b in zip(first, last)]
 
 
 def featurize_speaker(job: SpeakerJob, extractor: FrameExtractor,
@@ -116,8 +137,11 @@ def featurize_speaker(job: SpeakerJob, extractor: FrameExtractor,
     """Features of one speaker's segments, normalised as ``options.cmvn`` says."""
     speaker_stats = MeanVarianceStats(extractor.static_dim)
     cut: list[tuple[tuple[SegmentSpan, ...], list[np.ndarray], MeanVarianceStats]] = []
-    for recording, entry, spans in job.recordings:
-        frames, pieces = _cut_recording(extractor, options, recording, entry, spans)
+    waveforms = (_read_recording(extractor, options, recording, entry)
+                 for recording, entry, _ in job.recordings)
+    for (recording, _, spans), (samples, frames) in zip(job.recordings,
+                                                        _extract(extractor, waveforms)):
+        pieces = _cut_recording(extractor, options, recording, spans, samples, frames)
         stats = MeanVarianceStats(extractor.static_dim)
         stats.add(frames[:, :extractor.static_dim])
         speaker_stats.add(frames[:, :extractor.static_dim])

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,8 +205,8 @@ class RecordingNorm(torch.nn.Module):
         self.scale: torch.Tensor | None = None  # 1 / sqrt(var + eps), same shape
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return ((x - self.mean) * self.scale * self.norm.weight[:, None]
-                + self.norm.bias[:, None])
+        factor = self.scale * self.norm.weight[:, None]
+        return torch.addcmul(self.norm.bias[:, None] - self.mean * factor, x, factor)
 
 
 class SslFeatures:
@@ -225,7 +226,8 @@ class SslFeatures:
         self.checkpoint = Checkpoint.inspect(config.model)
         first, last = config.layers
         if not 0 <= first <= last <= self.checkpoint.num_layers:
-            raise AweError(f"--layer {first}-{last}: {self.checkpoint.path / 'config.json'} has "
+            spec = f"{first}" if first == last else f"{first}-{last}"
+            raise AweError(f"--layer {spec}: {self.checkpoint.path / 'config.json'} has "
                            f"num_hidden_layers {self.checkpoint.num_layers} (layers 0 to "
                            f"{self.checkpoint.num_layers})")
         self.device = resolve_device(config.device)
@@ -330,7 +332,9 @@ class SslFeatures:
             moments = torch.from_numpy(np.stack(stats)).to(self.device)  # [batch, 2, channels]
             self._norm.mean, self._norm.scale = moments[:, 0, :, None], moments[:, 1, :, None]
         self._captured.clear()
-        with torch.inference_mode():
+        with torch.inference_mode(), warnings.catch_warnings():
+            # WavLM's attention mixes mask types, which torch deprecates (harmless here)
+            warnings.filterwarnings("ignore", message="Support for mismatched key_padding_mask")
             model(**inputs)
             first, last = self.config.layers
             hidden = torch.stack([self._captured[i] for i in range(first, last + 1)]).mean(0)

@@ -30,6 +30,11 @@ def _check_parent_writable(path: Path) -> None:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` on success."""
     path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # A device or pipe (/dev/null, /dev/stdout, a FIFO) is written in place: renaming
+        # a temporary file onto it would replace, say, /dev/null with a regular file.
+        yield path
+        return
     _check_parent_writable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     os.close(fd)

@@ -6,10 +6,11 @@ import io
 import math
 import os
 import subprocess
+from functools import lru_cache
 
 import numpy as np
 import soundfile
-from scipy.signal import resample_poly
+from scipy.signal import firwin, resample_poly
 
 from awetools.errors import AweError
 
@@ -42,9 +43,19 @@ def read_audio(entry: str, key: str, scp: str = "wav.scp") -> tuple[np.ndarray, 
     return samples[:, 0], int(rate)
 
 
+@lru_cache(maxsize=16)
+def _lowpass(up: int, down: int) -> np.ndarray:
+    """scipy's default ``resample_poly`` filter (Kaiser, beta 5), designed once per ratio."""
+    max_rate = max(up, down)
+    return firwin(2 * 10 * max_rate + 1, 1.0 / max_rate, window=("kaiser", 5.0))
+
+
 def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
     """Polyphase resampling (scipy) from ``rate`` to ``target`` Hz."""
     if rate == target:
         return samples
     g = math.gcd(rate, target)
-    return resample_poly(samples, target // g, rate // g).astype(np.float32)
+    lowpass = _lowpass(target // g, rate // g)
+    if np.issubdtype(samples.dtype, np.floating):
+        lowpass = lowpass.astype(samples.dtype)  # as scipy does when it designs the filter
+    return resample_poly(samples, target // g, rate // g, window=lowpass).astype(np.float32)

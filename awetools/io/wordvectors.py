@@ -322,3 +322,22 @@ def load_type_vectors(rspecifier: str, labels: str | Path | None = None,
             raise AweError(f"{path} (key '{empty}'): empty label")
         table = {k: (v.strip().lower() if lowercase else v.strip()) for k, v in table.items()}
     return average_per_type(keys, vectors, table, source=f"{rspecifier} with {path}")
+
+
+def load_source_vectors(source: str, labels: str | Path | None = None,
+                        clusters: str | Path | None = None, fmt: str = "auto",
+                        limit: int | None = None, lowercase: bool = False) -> WordVectors:
+    """Word vectors from a word2vec/GloVe file, or type vectors from a segment table.
+
+    ``source`` is a table specifier (``h5:``, ``ark:``, ``scp:``) with ``labels`` or
+    ``clusters`` (see :func:`load_type_vectors`), or a word vectors file.
+    """
+    if is_rspecifier(source):
+        words, vectors, _ = load_type_vectors(source, labels, clusters, lowercase)
+        if limit is not None:
+            words, vectors = words[:limit], vectors[:limit]
+        return WordVectors(words, vectors)
+    if labels is not None or clusters is not None:
+        raise AweError(f"{source}: labels/clusters apply to a segment table (h5:, ark:, scp:), "
+                       "not to a word vectors file")
+    return load_word_vectors(source, limit, fmt, lowercase)

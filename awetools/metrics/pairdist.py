@@ -1,29 +1,41 @@
-"""Pairwise distances of many vectors, streamed tile by tile, and counts of pairs below thresholds.
+"""Counting, for every threshold, how many of N^2/2 pairwise distances lie at or below it.
 
-Same-different evaluation needs, for every distinct distance ``t`` of a positive pair, the
-number of *all* pairs at distance ``<= t``: N^2/2 distances (5e9 for N = 100,000) that are
-never stored.  :func:`count_pairs_below` computes them tile by tile (a few rows against a
-few hundred columns, so the operands stay in cache) and drops each distance straight into
-a histogram over the sorted thresholds; memory is ``O(N*D + threads * thresholds)``.
+Same-different AP needs, for each distinct distance ``t`` of a positive pair, the number of
+*all* pairs at distance ``<= t``.  Those N(N-1)/2 distances (5e9 for N = 100,000) are
+never stored: :func:`count_vector_pairs` computes them tile by tile (one row against a few
+hundred columns, operands in cache) and drops each one into a histogram straight away,
+in parallel (numba threads, one histogram each); :func:`count_condensed` does the same
+for a precomputed condensed distance list (scipy ``pdist`` order).  Memory is
+``O(N*D + threads * (cells + thresholds))``, never O(N^2).
+
+Distances are binned by their *ordered integer key* (the float's bits, negatives flipped,
+so that integer order is float order): with ``shift = 0`` a histogram cell is one
+representable float, so a pair lands in exactly one cell and no search is needed; when
+the thresholds span more floats than ``max_cells``, cells hold ``2**shift`` floats and
+pairs falling in a cell that holds thresholds are also ranked among those thresholds.
 
 Exactness: a positive pair's distance and the same pair's distance inside the all-pairs
-sweep must be the *same float*, or ties and equalities would differ from a ranking of the
-stored list.  Both come from :func:`_tile`, whose result for a pair does not depend on the
-tile it falls in: each element is accumulated over the dimensions in a fixed order, one
-IEEE multiply and one add per step (no fused multiply-add, no reassociation: the
-vectorisation runs across columns, never across the sum).  A BLAS GEMM gives no such
-guarantee (its kernels differ at tile edges and with memory alignment).
-
-Distances are float32 (as the embeddings are): cosine ``1 - <x/|x|, y/|y|>``, euclidean
-``sqrt(sum (x - y)^2)``.
+sweep must be the *same float*, or ties would differ from ranking the stored list.  Both
+come from :func:`_tile`, whose value for a pair does not depend on the tile it falls in:
+each element is accumulated over the dimensions in a fixed order, one IEEE multiply and
+one add per step (no fused multiply-add, no reassociation: the vectorisation runs across
+columns, never along the sum).  A BLAS GEMM gives no such guarantee (its kernels differ at
+tile edges and with memory alignment).  Distances are float32, as the embeddings are:
+cosine ``1 - <x/|x|, y/|y|>``, euclidean ``sqrt(sum (x - y)^2)``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numba
 import numpy as np
 
 METRICS = ("cosine", "euclidean")
+MAX_CELLS = 1 << 24
+TILE_ROWS = 16
+TILE_COLS = 512
+_CALL_VALUES = 1 << 30  # values per kernel call: keeps the uint32 per-thread histograms exact
 
 
 def prepare(vectors: np.ndarray, metric: str) -> np.ndarray:
@@ -32,138 +44,289 @@ def prepare(vectors: np.ndarray, metric: str) -> np.ndarray:
         raise ValueError(f"unknown metric '{metric}' (use one of {', '.join(METRICS)})")
     x = np.ascontiguousarray(vectors, dtype=np.float32)
     if metric == "cosine":
-        x = x / np.linalg.norm(x.astype(np.float64), axis=1, keepdims=True).astype(np.float32)
-    return np.ascontiguousarray(x)
+        norms = np.linalg.norm(x.astype(np.float64), axis=1, keepdims=True)
+        x = np.ascontiguousarray(x / norms.astype(np.float32))
+    return x
+
+
+def ordered_keys(distances: np.ndarray) -> np.ndarray:
+    """Integer keys with the order of the floats (-0.0 and +0.0 share key 0)."""
+    d = np.ascontiguousarray(distances)
+    itype = {4: np.int32, 8: np.int64}[d.dtype.itemsize]
+    bits = d.view(itype).astype(np.int64)
+    sign = 8 * d.dtype.itemsize - 1
+    keys = bits ^ ((bits >> sign) & np.int64((1 << sign) - 1))
+    keys[keys == -1] = 0
+    return keys
+
+
+def key_values(keys: np.ndarray, dtype) -> np.ndarray:
+    """Inverse of :func:`ordered_keys`: the floats back."""
+    itemsize = np.dtype(dtype).itemsize
+    sign = 8 * itemsize - 1
+    keys = np.asarray(keys, dtype=np.int64)
+    bits = keys ^ ((keys >> sign) & np.int64((1 << sign) - 1))
+    return bits.astype({4: np.int32, 8: np.int64}[itemsize]).view(dtype)
+
+
+class Bins:
+    """Histogram layout over sorted distinct threshold keys (see the module docstring)."""
+
+    def __init__(self, keys: np.ndarray, max_cells: int = MAX_CELLS):
+        self.keys = np.asarray(keys, dtype=np.int64)
+        if self.keys.size == 0:
+            raise ValueError("no thresholds")
+        self.k0 = int(self.keys[0])
+        self.khi = int(self.keys[-1])
+        span = self.khi - self.k0
+        self.shift = max(0, span.bit_length() - (max_cells - 1).bit_length())
+        self.cells = (span >> self.shift) + 1
+        self.cell_of = (self.keys - self.k0) >> self.shift
+        if self.shift:
+            self.start = np.searchsorted(self.cell_of, np.arange(self.cells + 1)).astype(np.int64)
+        else:
+            self.start = np.zeros(1, dtype=np.int64)
+
+
+
+class Counts:
+    """Per-thread histograms (uint32, emptied into int64 totals after every kernel call)."""
+
+    def __init__(self, bins: Bins, threads: int):
+        self.bins = bins
+        fine = len(bins.keys) if bins.shift else 1
+        self.thread_below = np.zeros(threads, dtype=np.int64)
+        self.thread_cells = np.zeros((threads, bins.cells), dtype=np.uint32)
+        self.thread_fine = np.zeros((threads, fine), dtype=np.uint32)
+        self.below = 0
+        self.cells = np.zeros(bins.cells, dtype=np.int64)
+        self.fine = np.zeros(fine, dtype=np.int64)
+
+    def args(self) -> tuple:
+        """The kernel arguments ``keys, k0, khi, shift, start, below, cells, fine``."""
+        b = self.bins
+        return (b.keys, b.k0, b.khi, b.shift, b.start, self.thread_below, self.thread_cells,
+                self.thread_fine)
+
+    def flush(self) -> None:
+        """Move the per-thread counts into the totals (before any could overflow)."""
+        self.below += int(self.thread_below.sum())
+        self.cells += self.thread_cells.sum(axis=0, dtype=np.int64)
+        self.fine += self.thread_fine.sum(axis=0, dtype=np.int64)
+        for array in (self.thread_below, self.thread_cells, self.thread_fine):
+            array.fill(0)
+
+    def at_thresholds(self) -> np.ndarray:
+        """``[U]`` int64: number of counted distances ``<= keys[k]``."""
+        b = self.bins
+        before = self.below + np.concatenate([[0], np.cumsum(self.cells)[:-1]])[b.cell_of]
+        if not b.shift:
+            return before + self.cells[b.cell_of]
+        cum = np.cumsum(self.fine)
+        first = b.start[b.cell_of]  # the cell's first threshold
+        return before + cum - np.where(first > 0, cum[first - 1], 0)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _count(q, keys, k0, khi, shift, start, below, cells, fine, t):  # pragma: no cover - compiled
+    """Histogram one ordered key ``q`` into thread ``t``'s counters."""
+    if q > khi:
+        return
+    if q < k0:
+        below[t] += 1
+        return
+    c = (q - k0) >> shift
+    cells[t, c] += 1
+    if shift:
+        a = start[c]
+        b = start[c + 1]
+        if a < b and q <= keys[b - 1]:
+            while a < b:  # rank among the cell's thresholds: first key >= q
+                m = (a + b) >> 1
+                if keys[m] < q:
+                    a = m + 1
+                else:
+                    b = m
+            fine[t, a] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _okey32(b):  # pragma: no cover - compiled
+    """Ordered key of float32 bits ``b`` (see :func:`ordered_keys`)."""
+    q = np.int64(b)
+    q = q ^ ((q >> 31) & 0x7FFFFFFF)
+    return 0 if q == -1 else q
 
 
 @numba.njit(cache=True, nogil=True)
 def _tile(x, xt, r, c0, c1, euclid, out):  # pragma: no cover - compiled
-    """``out[: c1 - c0]`` = distances of row ``r`` of ``x`` to columns ``c0:c1`` of ``xt = x.T``."""
+    """``out[:c1 - c0]`` = float32 distances of row ``r`` of ``x`` to rows ``c0:c1`` (``xt = x.T``)."""
     n = c1 - c0
-    for c in range(n):
-        out[c] = 0.0
+    acc = out[:n]
+    acc[:] = 0.0
     for k in range(x.shape[1]):
         a = x[r, k]
-        col = xt[k]
+        col = xt[k, c0:c1]
         if euclid:
             for c in range(n):
-                diff = a - col[c0 + c]
-                out[c] += diff * diff
+                diff = a - col[c]
+                acc[c] += diff * diff
         else:
             for c in range(n):
-                out[c] += a * col[c0 + c]
+                acc[c] += a * col[c]
     if euclid:
         for c in range(n):
-            out[c] = np.sqrt(out[c])
+            acc[c] = np.sqrt(acc[c])
     else:
         for c in range(n):
-            out[c] = np.float32(1.0) - out[c]
-
-
-@numba.njit(cache=True, nogil=True)
-def _cell(v, lo, scale, cells):  # pragma: no cover - compiled
-    """Monotone bucket of a distance on a uniform grid over the threshold range."""
-    c = int((np.float64(v) - lo) * scale)
-    return cells - 1 if c >= cells else c
-
-
-@numba.njit(cache=True, nogil=True)
-def _rank(v, thresholds, start, lo, scale):  # pragma: no cover - compiled
-    """Number of thresholds strictly below ``v`` (``searchsorted(..., 'left')``), in O(1) cells.
-
-    Only called with ``thresholds[0] < v <= thresholds[-1]``.  ``_cell`` is monotone, so
-    every threshold in an earlier cell is below ``v`` and every one in a later cell above:
-    only the thresholds of ``v``'s own cell are searched.
-    """
-    c = _cell(v, lo, scale, start.shape[0] - 1)
-    a = start[c]
-    b = start[c + 1]
-    while a < b:
-        m = (a + b) >> 1
-        if thresholds[m] < v:
-            a = m + 1
-        else:
-            b = m
-    return a
-
-
-@numba.njit(cache=True)
-def _cell_starts(thresholds, lo, scale, cells):  # pragma: no cover - compiled
-    """``start[c]`` = number of thresholds whose cell is below ``c`` (``cells + 1`` entries)."""
-    start = np.zeros(cells + 1, dtype=np.int64)
-    for t in thresholds:
-        start[_cell(t, lo, scale, cells) + 1] += 1
-    return np.cumsum(start)
-
-
-class Thresholds:
-    """Sorted distinct thresholds with the cell index used by :func:`_rank`."""
-
-    def __init__(self, values: np.ndarray, dtype=np.float32):
-        self.values = np.unique(np.asarray(values, dtype=dtype))
-        if self.values.size == 0:
-            raise ValueError("no thresholds")
-        self.lo = float(self.values[0])
-        hi = float(self.values[-1])
-        self.cells = int(min(max(2 * self.values.size, 1024), 1 << 22))
-        self.scale = (self.cells - 1) / (hi - self.lo) if hi > self.lo else 0.0
-        self.start = _cell_starts(self.values, self.lo, self.scale, self.cells)
-
-    def __len__(self) -> int:
-        return self.values.size
-
-
-@numba.njit(cache=True, nogil=True)
-def _count(v, thresholds, start, lo, scale, hist):  # pragma: no cover - compiled
-    """Histogram one distance: bin ``k`` holds distances in ``(t[k-1], t[k]]``; above ``t[-1]``: dropped."""
-    if v > thresholds[-1]:
-        return
-    if v <= thresholds[0]:
-        hist[0] += 1
-    else:
-        hist[_rank(v, thresholds, start, lo, scale)] += 1
+            acc[c] = np.float32(1.0) - acc[c]
 
 
 @numba.njit(parallel=True, cache=True)
-def _count_rows(x, xt, euclid, row_tiles, tile, cols, thresholds, start, lo, scale,
-                hist):  # pragma: no cover - compiled
-    """Histogram all pairs ``i < j`` whose row ``i`` lies in the given row tiles."""
+def _count_rows(x, xt, euclid, row_tiles, tile, cols, keys, k0, khi, shift, start,
+                below, cells, fine):  # pragma: no cover - compiled
+    """Histogram the distances of all pairs ``i < j`` with row ``i`` in the given row tiles."""
     n = x.shape[0]
     for q in numba.prange(row_tiles.shape[0]):
-        own = hist[numba.get_thread_id()]
+        t = numba.get_thread_id()
         r0 = row_tiles[q] * tile
         r1 = min(r0 + tile, n)
         buf = np.empty(cols, dtype=np.float32)
+        bits = buf.view(np.int32)
         for c0 in range(r0 + 1, n, cols):
             c1 = min(c0 + cols, n)
             for r in range(r0, min(r1, c1 - 1)):
                 first = max(c0, r + 1)
                 _tile(x, xt, r, first, c1, euclid, buf)
                 for c in range(c1 - first):
-                    _count(buf[c], thresholds, start, lo, scale, own)
+                    _count(_okey32(bits[c]), keys, k0, khi, shift, start, below, cells, fine, t)
 
 
 @numba.njit(parallel=True, cache=True)
-def _within_groups(x, xt, euclid, bounds, offsets, cols, out):  # pragma: no cover - compiled
-    """Distances of all pairs inside each group ``bounds[g]:bounds[g+1]`` of rows.
+def _count_keys(values, chunk, keys, k0, khi, shift, start, below, cells, fine):  # pragma: no cover
+    """Histogram precomputed ordered keys, ``chunk`` at a time per task."""
+    for q in numba.prange((values.shape[0] + chunk - 1) // chunk):
+        t = numba.get_thread_id()
+        for i in range(q * chunk, min((q + 1) * chunk, values.shape[0])):
+            _count(values[i], keys, k0, khi, shift, start, below, cells, fine, t)
 
-    Pair ``(a, b)``, ``a < b``, of group ``g`` goes to ``out[offsets[a] + b - a - 1]``
-    (row-major upper triangle, group after group); parallel over rows.
-    """
-    g_of = np.empty(x.shape[0], dtype=np.int64)
-    for g in range(bounds.shape[0] - 1):
-        g_of[bounds[g]:bounds[g + 1]] = g
-    for a in numba.prange(x.shape[0]):
-        end = bounds[g_of[a] + 1]
+
+@numba.njit(parallel=True, cache=True)
+def _within_groups(x, xt, euclid, rows, ends, offsets, cols, out):  # pragma: no cover - compiled
+    """Distances of the pairs ``(a, b)``, ``a < b < ends[a]``: row ``a``'s go to ``out[offsets[a]:]``."""
+    for q in numba.prange(rows.shape[0]):
+        a = rows[q]
         buf = np.empty(cols, dtype=np.float32)
-        for c0 in range(a + 1, end, cols):
-            c1 = min(c0 + cols, end)
+        for c0 in range(a + 1, ends[a], cols):
+            c1 = min(c0 + cols, ends[a])
             _tile(x, xt, a, c0, c1, euclid, buf)
             base = offsets[a] + c0 - a - 1
             out[base:base + c1 - c0] = buf[:c1 - c0]
 
 
-def within_group_offsets(bounds: np.ndarray) -> np.ndarray:
-    """``offsets[a]``: index of row ``a``'s first within-group pair in the canonical order."""
-    later = np.repeat(bounds[1:], np.diff(bounds)) - np.arange(bounds[-1]) - 1  # pairs (a, b > a)
-    return np.concatenate([[0], np.cumsum(later)])[:-1].astype(np.int64)
+def group_layout(bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For positions grouped as ``bounds[g]:bounds[g+1]``: each position's group end, and
+    ``offsets`` (``N + 1``) locating position ``a``'s pairs ``(a, b > a)`` in the canonical order."""
+    bounds = np.asarray(bounds, dtype=np.int64)
+    ends = np.repeat(bounds[1:], np.diff(bounds))
+    later = ends - np.arange(ends.size) - 1
+    return ends, np.concatenate([[0], np.cumsum(later)]).astype(np.int64)
+
+
+@numba.njit(parallel=True, cache=True)
+def _gather_condensed(d, n, order, ends, offsets, out):  # pragma: no cover - compiled
+    """``out`` (canonical within-group order) from the condensed list ``d``."""
+    for a in numba.prange(order.shape[0]):
+        for b in range(a + 1, ends[a]):
+            i = min(order[a], order[b])
+            j = max(order[a], order[b])
+            out[offsets[a] + b - a - 1] = d[n * i - i * (i + 1) // 2 + j - i - 1]
+
+
+@numba.njit(parallel=True, cache=True)
+def same_code_pairs(codes, ends, offsets):  # pragma: no cover - compiled
+    """For the canonical within-group pairs: do both positions have the same code (speaker)?"""
+    out = np.empty(offsets[-1], dtype=np.bool_)
+    for a in numba.prange(codes.shape[0]):
+        for b in range(a + 1, ends[a]):
+            out[offsets[a] + b - a - 1] = codes[a] == codes[b]
+    return out
+
+
+def _balanced(count: int) -> np.ndarray:
+    """``0, count-1, 1, count-2, ...``: long and short row tiles alternate across threads."""
+    order = np.empty(count, dtype=np.int64)
+    order[0::2] = np.arange((count + 1) // 2)
+    order[1::2] = np.arange(count - 1, (count + 1) // 2 - 1, -1)
+    return order
+
+
+class VectorPairs:
+    """All pairs of ``N`` vectors under a metric, never materialised."""
+
+    def __init__(self, vectors: np.ndarray, metric: str = "cosine",
+                 tile: int = TILE_ROWS, cols: int = TILE_COLS):
+        self.x = prepare(vectors, metric)
+        self.xt = np.ascontiguousarray(self.x.T)
+        self.euclid = metric == "euclidean"
+        self.n = self.x.shape[0]
+        self.tile, self.cols = tile, cols
+        self.dtype = np.float32
+
+    def within_groups(self, order: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        """Distances of the pairs inside each group of ``order[bounds[g]:bounds[g+1]]``.
+
+        Canonical order: group after group, pairs ``(a, b)`` of positions ``a < b`` row-major.
+        """
+        x = np.ascontiguousarray(self.x[order])
+        ends, offsets = group_layout(bounds)
+        out = np.empty(int(offsets[-1]), dtype=np.float32)
+        rows = np.random.default_rng(0).permutation(self.n)  # spreads big groups over threads
+        _within_groups(x, np.ascontiguousarray(x.T), self.euclid, rows, ends, offsets,
+                       self.cols, out)
+        return out
+
+    def count(self, bins: Bins, tick: Callable[[int], None] | None = None) -> np.ndarray:
+        """Number of pairs at distance ``<= t`` for every threshold key of ``bins``."""
+        counts = Counts(bins, numba.get_num_threads())
+        tiles = _balanced((self.n + self.tile - 1) // self.tile)
+        per_tile = max(1, self.tile * self.n)
+        step = max(numba.get_num_threads(), min(len(tiles) // 50 + 1, _CALL_VALUES // per_tile))
+        for s in range(0, len(tiles), step):
+            batch = tiles[s:s + step]
+            _count_rows(self.x, self.xt, self.euclid, batch, self.tile, self.cols, *counts.args())
+            counts.flush()
+            if tick is not None:
+                rows = np.minimum(batch * self.tile + self.tile, self.n) - batch * self.tile
+                tick(int(sum(rows)))
+        return counts.at_thresholds()
+
+
+class CondensedPairs:
+    """Precomputed distances of all pairs ``i < j`` in scipy ``pdist`` (condensed) order."""
+
+    def __init__(self, distances: np.ndarray, n: int):
+        if distances.shape != (n * (n - 1) // 2,):
+            raise ValueError(f"{distances.shape[0]} condensed distances do not fit {n} items")
+        self.d = np.ascontiguousarray(distances)
+        self.n = n
+        self.dtype = self.d.dtype
+
+    def within_groups(self, order: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        """Same contract as :meth:`VectorPairs.within_groups`."""
+        ends, offsets = group_layout(bounds)
+        out = np.empty(int(offsets[-1]), dtype=self.d.dtype)
+        _gather_condensed(self.d, self.n, np.asarray(order, dtype=np.int64), ends, offsets, out)
+        return out
+
+    def count(self, bins: Bins, tick: Callable[[int], None] | None = None) -> np.ndarray:
+        """Same contract as :meth:`VectorPairs.count`."""
+        counts = Counts(bins, numba.get_num_threads())
+        step = 1 << 26
+        for s in range(0, self.d.size, step):
+            keys = ordered_keys(self.d[s:s + step])
+            _count_keys(keys, 1 << 16, *counts.args())
+            counts.flush()
+            if tick is not None:
+                tick(keys.size)
+        return counts.at_thresholds()

@@ -236,11 +236,28 @@ def evaluate_qbe(collection: Collection, queries: np.ndarray, relevance_of,
     return summary
 
 
-def load_collection(rspecifier: str, data_dir: str | Path, lowercase: bool = True) -> Collection:
-    """Segment embeddings of ``rspecifier`` grouped by the utterances of a word-segment data dir."""
-    keys, vectors = read_vectors(rspecifier)
+def oracle_vectors(text: dict[str, str], words: WordTable, name: str) -> tuple[list[str], np.ndarray]:
+    """Segment vectors from word vectors of the true labels (text topline); unknown words left out."""
+    keys = [k for k, w in text.items() if w in words.index]
+    if not keys:
+        raise AweError(f"{name}: none of the segments' words has a vector")
+    return keys, words.vectors[words.lookup([text[k] for k in keys])]
+
+
+def load_collection(rspecifier: str | None, data_dir: str | Path, lowercase: bool = True,
+                    words: WordTable | None = None) -> Collection:
+    """Segment embeddings grouped by the utterances of a word-segment data dir.
+
+    With ``words`` instead of ``rspecifier``, every segment gets the vector of its true
+    word (segments whose word has none are left out).
+    """
     data = DataDir.load(data_dir, require=("seg2utt", "text"))
     text = {k: w.lower() for k, w in data.text.items()} if lowercase else data.text
+    if words is not None:
+        keys, vectors = oracle_vectors(text, words, "--vectors")
+        rspecifier = "--vectors"
+    else:
+        keys, vectors = read_vectors(rspecifier)
     labelled = {k: u for k, u in data.seg2utt.items() if k in text}
     rows = match_keys(keys, labelled, f"{data.path}/seg2utt+text", rspecifier)
     return Collection.build([keys[i] for i in rows], vectors[rows], data.seg2utt, text)

@@ -159,12 +159,7 @@ def load_tokens(rspecifier: str, labels: str | Path, lowercase: bool = True) -> 
 
 def load_word_table(path: str | Path, lowercase: bool = True) -> WordTable:
     """Word vectors from a word2vec/GloVe file; with ``lowercase`` the first spelling of a word wins."""
-    words, vectors = read_word_vectors(path)
-    if lowercase:
-        words = [w.lower() for w in words]
-    _, first = np.unique(np.asarray(words), return_index=True)
-    first = np.sort(first)
-    return WordTable([words[i] for i in first], vectors[first])
+    return WordTable(*read_word_vectors(path, lowercase=lowercase))
 
 
 def rho(a: np.ndarray, b: np.ndarray) -> float | None:

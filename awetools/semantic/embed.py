@@ -32,7 +32,7 @@ def embed_inputs(model: torch.nn.Module, kind: str, mats: list[np.ndarray], batc
                                for i in range(0, len(x), batch_size)])
     if kind == "units":
         mats = frame_units(mats, model.codebook.cpu().numpy())
-    tensors = [torch.from_numpy(m) for m in mats]
+    tensors = [torch.tensor(m) for m in mats]  # copies: tables may be read-only
     parts, rows = [], []
     for batch in length_batches(np.array([len(m) for m in mats]), batch_size):
         padded, lengths = pad_batch([tensors[i] for i in batch])

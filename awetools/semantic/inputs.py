@@ -32,11 +32,8 @@ class FeatureInput:
     feats: list[np.ndarray]
 
     def batch(self, rows: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-        padded, lengths = pad_batch([torch.from_numpy(self.feats[i]) for i in rows])
+        padded, lengths = pad_batch([torch.tensor(self.feats[i]) for i in rows])  # copies: tables may be read-only
         return padded.to(device), lengths.to(device)
-
-    def lengths(self, rows: np.ndarray) -> torch.Tensor:
-        return torch.tensor([self.feats[i].shape[0] for i in rows], dtype=torch.long)
 
 
 def frame_units(feats: list[np.ndarray], codebook: np.ndarray) -> list[np.ndarray]:

@@ -45,10 +45,16 @@ class SkipgramTask:
         return vectors[torch.from_numpy(inverse).to(self.device)]
 
     def _negatives(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``[n, negatives]`` draws from the noise distribution.
+
+        Segment-level methods draw from a shared pool of ``max(n, negatives)`` segments per
+        batch, so a batch encodes at most about ``3n`` distinct segments, not ``n * (2 + k)``.
+        """
         k = self.options.negatives
-        if self.noise is None:
-            raise ValueError("negative sampling needs a noise distribution")
-        return rng.choice(len(self.noise), size=(n, k), p=self.noise)
+        if self.method == "text":
+            return rng.choice(len(self.noise), size=(n, k), p=self.noise)
+        pool = rng.choice(len(self.noise), size=max(n, k), p=self.noise)
+        return pool[rng.integers(0, len(pool), size=(n, k))]
 
     def loss(self, center: np.ndarray, context: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
         model, method, b = self.model, self.method, len(center)
@@ -82,13 +88,3 @@ class SkipgramTask:
             outside = model.context(*self.inputs.batch(unique, self.device))
             outside = outside[torch.from_numpy(inverse).to(self.device)]
         return sgns(self._encode(center), outside[:b], outside[b:].view(b, -1, outside.shape[1]))
-
-    @torch.no_grad()
-    def encode_rows(self, rows: np.ndarray, batch_size: int = 512) -> np.ndarray:
-        """Semantic vectors of segment rows (eval mode), float32 ``[len(rows), dim]``."""
-        was = self.model.training
-        self.model.eval()
-        out = [self.model.encode(*self.inputs.batch(rows[i:i + batch_size], self.device)).cpu().numpy()
-               for i in range(0, len(rows), batch_size)]
-        self.model.train(was)
-        return np.concatenate(out).astype(np.float32)

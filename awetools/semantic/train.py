@@ -9,7 +9,7 @@ uninterrupted run would, since batches, negatives and dropout are a function of
                      without validation), ``torch.load(..., weights_only=True)``
 ``config.json``      format/version, ``model`` (rebuilds the network), ``training``,
                      ``data``, ``runtime``, ``result``
-``log.jsonl``        one JSON line per epoch (loss, valid_loss, lr, time, pairs/s)
+``log.jsonl``        one JSON line per epoch (pairs, loss, valid_loss, lr, time, pairs/s)
 ``valid_curve.tsv``  epoch, valid_loss, loss
 ``checkpoint.pt``    the last epoch's full training state
 ``vocab.txt``, ``vectors.txt``  text method only: word types, and word vectors (word2vec text)
@@ -296,7 +296,7 @@ def fit(task: SkipgramTask, train: ContextPairs, valid: ContextPairs, run: Skipg
             state.best_epoch = epoch
             best = copy.deepcopy(model.state_dict())
         pairs = sum(len(b) for b in batches)
-        entry = {"epoch": epoch, "loss": round(total / max(len(batches), 1), 6),
+        entry = {"epoch": epoch, "pairs": pairs, "loss": round(total / max(len(batches), 1), 6),
                  "valid_loss": None if v is None else round(v, 6), "best_epoch": state.best_epoch,
                  "lr": run.lr, "time_s": round(time.perf_counter() - start, 3),
                  "train_time_s": round(train_time, 3),

@@ -102,13 +102,13 @@ def prepare_workdir(run: PhoneticTraining, config: dict) -> dict | None:
     work = workdir_of(Path(run.out))
     if work.exists() and not run.resume:
         shutil.rmtree(work)
-    checkpoint = None
-    if run.resume and (work / CHECKPOINT).exists():
-        checkpoint = load_weights(work / CHECKPOINT)
-        differences = flat_differences(comparable(checkpoint["config"]), comparable(config))
+    if run.resume and (work / CONFIG).exists():
+        before = json.loads((work / CONFIG).read_text(encoding="utf-8"))
+        differences = flat_differences(comparable(before), comparable(config))
         if differences:
-            raise AweError(f"{work}/{CHECKPOINT}: cannot resume with a different configuration: "
+            raise AweError(f"{work}: cannot resume with a different configuration: "
                            + "; ".join(differences))
+    checkpoint = load_weights(work / CHECKPOINT) if (work / CHECKPOINT).exists() else None
     work.mkdir(parents=True, exist_ok=True)
     write_json(work / CONFIG, config)
     return checkpoint
@@ -123,7 +123,7 @@ def final_config(config: dict, state: LoopState) -> dict:
 def write_model_dir(out: Path, work: Path, best_state: dict, config: dict, state: LoopState,
                     overwrite: bool) -> None:
     """Assemble the final model dir atomically from the work dir, then drop the work dir."""
-    with atomic_dir(out, overwrite=overwrite or out.exists()) as tmp:
+    with atomic_dir(out, overwrite=overwrite) as tmp:
         save_weights(tmp / WEIGHTS, best_state)
         write_json(tmp / CONFIG, config)
         shutil.copy(work / LOG, tmp / LOG)
@@ -168,10 +168,11 @@ def train_phonetic(run: PhoneticTraining, on_epoch_end=None) -> dict:
         if valid.feat_dim != train.feat_dim:
             raise AweError(f"{run.valid.rspecifier}: {valid.feat_dim}-dim features, but the "
                            f"training features are {train.feat_dim}-dim")
-        extra: dict = {}
-        tensors = TrainTensors([torch.from_numpy(m) for m in train.feats], train.label_ids())
         if objective == "multitask":
             train, tensors, extra = attach_targets(train, run.lexicons, run.word_vectors, run.loss)
+        else:
+            tensors, extra = TrainTensors([torch.from_numpy(m) for m in train.feats],
+                                          train.label_ids()), {}
         model_config = ModelConfig(feat_dim=train.feat_dim, objective=objective,
                                    **run.model, **extra)
         config = build_config(run, model_config)

@@ -1,0 +1,241 @@
+"""awe train-skipgram: context pairs, losses, every method end to end, determinism, resume, errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from awetools.cluster.soft import SoftLabels
+from awetools.io.datadir import DataDir, Segment
+from awetools.io.tables import read_vectors, write_vectors, open_writer
+from awetools.models.awe import AweModel, ModelConfig
+from awetools.models.modeldir import format_header, save_weights, write_json
+from awetools.semantic import train as train_module
+from awetools.semantic.context import ContextPairs, context_pairs, split_utterances
+from awetools.semantic.inputs import VectorInput, frame_units
+from awetools.semantic.models import ClusterSkipgram, METHODS, nt_xent_pairs, sgns, soft_cross_entropy
+from awetools.semantic.objectives import LossOptions, SkipgramTask
+from awetools.train.losses import nt_xent
+
+FAST = ["--epochs", "1", "--batch-size", "64", "--hidden", "16", "--layers", "1", "--dim", "8",
+        "--units", "6", "--num-threads", "1", "--window", "2"]
+
+
+def test_context_pairs_by_hand():
+    # utterance a: rows 0 (pos 0), 1 (pos 1), 2 (pos 3), 5 (pos 4); b: rows 3, 4
+    pairs = context_pairs(np.array(["a", "a", "a", "b", "b", "a"]), np.array([0, 1, 3, 0, 1, 4]), 2)
+    got = sorted(zip(pairs.center.tolist(), pairs.context.tolist()))
+    assert got == [(0, 1), (1, 0), (1, 2), (2, 1), (2, 5), (3, 4), (4, 3), (5, 2)]
+    wide = context_pairs(np.array(["a", "a", "a", "b", "b", "a"]), np.array([0, 1, 3, 0, 1, 4]), 3)
+    assert (0, 2) in set(zip(wide.center.tolist(), wide.context.tolist()))
+    assert len(wide) == 12  # adds 0-2, 1-5 in both directions
+
+
+def test_split_utterances_keeps_utterances_whole():
+    utts = np.repeat(np.arange(20), 4).astype(str)
+    pairs = context_pairs(utts, np.tile(np.arange(4), 20), 2)
+    train, valid = split_utterances(pairs, 0.25, seed=0)
+    assert len(train) + len(valid) == len(pairs)
+    held = set(pairs.utterance[valid.center])
+    assert len(held) == 5 and not held & set(pairs.utterance[train.center])
+    assert (pairs.utterance[valid.center] == pairs.utterance[valid.context]).all()
+
+
+def test_frame_units_collapse_repeats():
+    codebook = np.array([[0.0], [10.0]], dtype=np.float32)
+    feats = [np.array([[0.1], [0.2], [9.0], [9.5], [0.0]], dtype=np.float32),
+             np.array([[0.0], [0.3]], dtype=np.float32), np.array([[11.0]], dtype=np.float32)]
+    seqs = frame_units(feats, codebook)
+    assert [s.tolist() for s in seqs] == [[1, 2, 1], [1], [2]]  # ids shifted by one (0 pads)
+
+
+def test_losses_by_hand():
+    logits = torch.tensor([[1.0, 2.0, 0.0]])
+    index, weight = torch.tensor([[1, 0]]), torch.tensor([[0.75, 0.25]])
+    logp = torch.log_softmax(logits, 1)[0]
+    assert soft_cross_entropy(logits, index, weight).item() == pytest.approx(-(0.75 * logp[1] + 0.25 * logp[0]).item())
+    c, o, n = torch.tensor([[1.0, 0.0]]), torch.tensor([[2.0, 0.0]]), torch.tensor([[[0.0, 1.0], [-1.0, 0.0]]])
+    expected = -(np.log(1 / (1 + np.exp(-2))) + np.log(1 / (1 + np.exp(0))) + np.log(1 / (1 + np.exp(-1))))
+    assert sgns(c, o, n).item() == pytest.approx(expected, rel=1e-5)
+    a, b = torch.randn(5, 4, generator=torch.Generator().manual_seed(0)), torch.randn(5, 4)
+    labels = torch.cat([torch.arange(5), torch.arange(5)])
+    assert nt_xent_pairs(a, b, 0.1).item() == pytest.approx(nt_xent(torch.cat([a, b]), labels, 0.1).item(), rel=1e-5)
+
+
+def test_hard_targets_use_nearest_cluster_only():
+    torch.manual_seed(0)
+    model = ClusterSkipgram(3, 4, 0, 5)
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
+    soft = SoftLabels(list("abcd"), np.array([[2, 0], [1, 3], [4, 2], [0, 1]]),
+                      np.array([[0.6, 0.4], [0.9, 0.1], [0.5, 0.5], [0.7, 0.3]], dtype=np.float32))
+    center, context = np.array([0, 1, 2]), np.array([1, 2, 3])
+    logp = torch.log_softmax(model.output(model.encode(torch.from_numpy(x[center]))), 1)
+    for hard in (False, True):
+        task = SkipgramTask("cluster-skipgram", model, VectorInput(x), LossOptions(hard=hard),
+                            torch.device("cpu"), soft)
+        got = task.loss(center, context, np.random.default_rng(0)).item()
+        idx, w = soft.index[context], soft.weight[context]
+        if hard:
+            expected = -logp[np.arange(3), idx[:, 0]].mean()
+        else:
+            expected = -(torch.from_numpy(w) * logp.gather(1, torch.from_numpy(idx))).sum(1).mean()
+        assert got == pytest.approx(expected.item(), rel=1e-5)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """40 utterances of 5 words from 2 topics of 4 words; AWEs and features per word + noise."""
+    root = tmp_path_factory.mktemp("semantic")
+    rng = np.random.default_rng(0)
+    words = [f"t{t}w{i}" for t in range(2) for i in range(4)]
+    phon = rng.normal(size=(8, 6)).astype(np.float32)
+    templates = [rng.normal(size=(rng.integers(3, 6), 5)).astype(np.float32) for _ in range(8)]
+    segs, text, utt2spk, seg2utt, seg2pos, emb, feats = {}, {}, {}, {}, {}, {}, {}
+    for u in range(40):
+        for p, w in enumerate(4 * (u % 2) + rng.integers(4, size=5)):
+            key = f"s{u % 3}-u{u:02d}-{p}"
+            segs[key] = Segment(f"u{u:02d}", p, p + 0.5)
+            text[key], utt2spk[key], seg2utt[key], seg2pos[key] = words[w], f"s{u % 3}", f"u{u:02d}", p
+            emb[key] = phon[w] + 0.1 * rng.normal(size=6).astype(np.float32)
+            feats[key] = templates[w] + 0.1 * rng.normal(size=templates[w].shape).astype(np.float32)
+    DataDir(root / "words", segments=segs, text=text, utt2spk=utt2spk, seg2utt=seg2utt,
+            seg2pos=seg2pos).save()
+    keys = sorted(emb)
+    write_vectors(f"ark:{root / 'emb.ark'}", keys, np.stack([emb[k] for k in keys]))
+    with open_writer(f"ark:{root / 'feats.ark'}") as out:
+        for k in keys:
+            out.write(k, feats[k])
+    return root
+
+
+@pytest.fixture(scope="module")
+def clusters(corpus):
+    from awetools.cli.main import main
+    assert main(["cluster", "-k", "8", f"ark:{corpus / 'emb.ark'}", str(corpus / "clusters")]) == 0
+    return corpus / "clusters"
+
+
+def method_args(method: str, corpus, clusters) -> list[str]:
+    if method in ("cluster-skipgram", "projection", "two-stage"):
+        return ["--embeddings", f"ark:{corpus / 'emb.ark'}", "--clusters", str(clusters)]
+    if method == "text":
+        return []
+    return ["--features", f"ark:{corpus / 'feats.ark'}"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_trains_and_embeds(method, corpus, clusters, tmp_path, run_awe):
+    out = tmp_path / "model"
+    rc, _, err = run_awe(["train-skipgram", "--method", method, *method_args(method, corpus, clusters),
+                          *FAST, corpus / "words", out])
+    assert rc == 0, err
+    config = json.loads((out / "config.json").read_text())
+    assert config["format"] == "awetools-semantic-model" and config["method"] == method
+    assert config["data"]["segments"] == 200
+    for name in ("model.pt", "log.jsonl", "valid_curve.tsv", "checkpoint.pt"):
+        assert (out / name).is_file()
+    entry = json.loads((out / "log.jsonl").read_text().splitlines()[0])
+    assert entry["epoch"] == 1 and np.isfinite(entry["loss"]) and np.isfinite(entry["valid_loss"])
+    assert not (tmp_path / "model.partial").exists()
+    if method == "text":
+        lines = (out / "vectors.txt").read_text().splitlines()
+        assert lines[0] == "8 8" and len(lines) == 9
+        rc, _, err = run_awe(["embed", out, f"ark:{corpus / 'emb.ark'}", f"h5:{tmp_path / 'x.h5'}"])
+        assert rc == 1 and "vectors.txt" in err
+        return
+    source = f"ark:{corpus / ('emb.ark' if '--embeddings' in method_args(method, corpus, clusters) else 'feats.ark')}"
+    rc, _, err = run_awe(["embed", out, source, f"h5:{tmp_path / 'sem.h5'}"])
+    assert rc == 0, err
+    keys, vectors = read_vectors(f"h5:{tmp_path / 'sem.h5'}")
+    assert len(keys) == 200 and vectors.shape[1] == 8
+
+
+def test_same_seed_same_model(corpus, clusters, tmp_path, run_awe):
+    states = []
+    for name in ("a", "b"):
+        args = ["train-skipgram", "--method", "cluster-skipgram", *method_args("cluster-skipgram", corpus, clusters),
+                *FAST, "--seed", "3", corpus / "words", tmp_path / name]
+        assert run_awe(args)[0] == 0
+        states.append(torch.load(tmp_path / name / "model.pt", weights_only=True))
+    for key in states[0]:
+        assert torch.equal(states[0][key], states[1][key])
+
+
+def test_resume_continues_exactly(corpus, clusters, tmp_path, run_awe, monkeypatch):
+    args = ["train-skipgram", "--method", "two-stage", *method_args("two-stage", corpus, clusters),
+            *FAST, "--epochs", "2", corpus / "words"]
+    assert run_awe([*args, tmp_path / "whole"])[0] == 0
+    original = train_module.valid_loss
+    calls = []
+
+    def crash_in_epoch_two(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(*a, **k)
+
+    monkeypatch.setattr(train_module, "valid_loss", crash_in_epoch_two)
+    assert run_awe([*args, tmp_path / "cut"])[0] == 130
+    assert (tmp_path / "cut.partial" / "checkpoint.pt").is_file() and not (tmp_path / "cut").exists()
+    monkeypatch.setattr(train_module, "valid_loss", original)
+    rc, _, err = run_awe([*args, tmp_path / "cut"])
+    assert rc == 1 and "--resume" in err
+    assert run_awe([*args, "--resume", tmp_path / "cut"])[0] == 0
+    whole = torch.load(tmp_path / "whole" / "model.pt", weights_only=True)
+    resumed = torch.load(tmp_path / "cut" / "model.pt", weights_only=True)
+    for key in whole:
+        assert torch.equal(whole[key], resumed[key])
+    assert len((tmp_path / "cut" / "log.jsonl").read_text().splitlines()) == 2
+
+
+def test_contrastive_starts_from_phonetic_model(corpus, tmp_path, run_awe):
+    config = ModelConfig(feat_dim=5, hidden=12, layers=1, embed_dim=7)
+    torch.manual_seed(1)
+    phonetic = AweModel(config)
+    (tmp_path / "phon").mkdir()
+    save_weights(tmp_path / "phon" / "model.pt", phonetic.state_dict())
+    write_json(tmp_path / "phon" / "config.json", {**format_header(), "model": config.to_dict()})
+    out = tmp_path / "sem"
+    rc, _, err = run_awe(["train-skipgram", "--method", "contrastive", "--features", f"ark:{corpus / 'feats.ark'}",
+                          "--init", tmp_path / "phon", *FAST, "--lr", "1e-9", corpus / "words", out])
+    assert rc == 0, err
+    model_config = json.loads((out / "config.json").read_text())["model"]
+    assert model_config["phonetic"]["hidden"] == 12 and model_config["phonetic"]["embed_dim"] == 7
+    state = torch.load(out / "model.pt", weights_only=True)
+    for key, value in phonetic.state_dict().items():  # lr 1e-9: still the initial weights
+        assert torch.allclose(state[f"awe.{key}"], value, atol=1e-6)
+
+
+def test_bad_input(corpus, clusters, tmp_path, run_awe):
+    words = corpus / "words"
+    # embeddings whose keys the data dir does not know
+    write_vectors(f"ark:{tmp_path / 'other.ark'}", ["x-1", "x-2"], np.ones((2, 6), dtype=np.float32))
+    rc, _, err = run_awe(["train-skipgram", "--method", "projection", "--embeddings", f"ark:{tmp_path / 'other.ark'}",
+                          words, tmp_path / "m1"])
+    assert rc == 1 and "share no segment ids" in err and "'x-1'" in err
+    # mixed dims
+    (tmp_path / "mixed.txt").write_text("s0-u00-0 [ 1 2 3 ]\ns0-u00-1 [ 1 2 ]\n")
+    rc, _, err = run_awe(["train-skipgram", "--method", "projection", "--embeddings", f"ark,t:{tmp_path / 'mixed.txt'}",
+                          words, tmp_path / "m2"])
+    assert rc == 1 and "key 's0-u00-1' has dim 2, earlier keys 3" in err
+    # cluster-skipgram without clusters, unknown method, feature method without features
+    rc, _, err = run_awe(["train-skipgram", "--method", "cluster-skipgram", "--embeddings", f"ark:{corpus / 'emb.ark'}",
+                          words, tmp_path / "m3"])
+    assert rc == 1 and "needs --clusters" in err
+    rc, _, err = run_awe(["train-skipgram", "--method", "glove", words, tmp_path / "m4"])
+    assert rc == 1 and "unknown method 'glove'" in err
+    rc, _, err = run_awe(["train-skipgram", "--method", "speech2vec", words, tmp_path / "m5"])
+    assert rc == 1 and "needs --features" in err
+    # a data dir without seg2pos cannot give context windows
+    plain = DataDir.load(words)
+    plain.seg2pos = {}
+    plain.save(tmp_path / "nopos")
+    rc, _, err = run_awe(["train-skipgram", "--method", "text", tmp_path / "nopos", tmp_path / "m6"])
+    assert rc == 1 and "no 'seg2pos'" in err
+    # existing output
+    (tmp_path / "exists").mkdir()
+    rc, _, err = run_awe(["train-skipgram", "--method", "text", words, tmp_path / "exists"])
+    assert rc == 1 and "use --overwrite" in err
