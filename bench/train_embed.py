@@ -42,7 +42,7 @@ from awetools.train.data import Caps, SetSpec
 from awetools.train.loop import LoopOptions
 from awetools.train.objectives import LossOptions
 from awetools.train.phonetic import PhoneticTraining, train_phonetic
-from awetools.train.validate import samediff_scores
+from awetools.metrics.samediff import samediff_vectors
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SPEAKERS = ("george", "jackson", "lucas", "nicolas")
@@ -138,7 +138,7 @@ def main() -> None:
         embed_table(str(model_dir), f"scp:{work}/test.scp", f"ark:{work}/test_emb.ark", device="cpu")
         keys, vectors = read_vectors(f"ark:{work}/test_emb.ark")
         test = DataDir.load(work / "test")
-        scores = samediff_scores(vectors, test.labels(keys), test.speakers(keys))
+        scores = samediff_vectors(vectors, test.labels(keys), test.speakers(keys))
         results["time_to_best"] = {
             "architecture": "default (GRU 2x256, 128-d), contrastive, batch 128, 1 thread",
             "epochs_run": len(log), "best_epoch": best, "best_valid_ap": config["result"]["best_valid_ap"],

@@ -102,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         argv = expand_config(argv)
         app(args=argv, prog_name="awe")  # standalone: usage errors exit 2 by themselves
     except SystemExit as exc:
+        if exc.code == 130:  # typer turns Ctrl-C into a silent exit 130
+            print(f"{prog}: interrupted", file=sys.stderr)
         return exc.code if isinstance(exc.code, int) else 1
     except AweError as exc:
         if _state["debug"]:

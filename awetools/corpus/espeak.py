@@ -35,7 +35,6 @@ _INIT_DONT_EXIT = 0x8000
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _EVENT_LIST_TERMINATED = 0
-_EVENT_WORD = 1
 _EVENT_PHONEME = 7
 _PARAMETERS = {"rate": 1, "volume": 2, "pitch": 3, "range": 4}
 _NO_STRESS = str.maketrans("", "", "ˈˌ")  # stress is not a phone
@@ -104,7 +103,6 @@ class Synthesis:
 
     samples: np.ndarray
     phonemes: list[str]  # IPA; stress marks, pauses and language switches such as (en) left out
-    words: int           # WORD events (eSpeak merges some function-word pairs)
 
 
 class Espeak:
@@ -135,8 +133,6 @@ class Espeak:
             raise AweError(f"cannot initialise eSpeak NG with data in {data_path()}")
         self._chunks: list[np.ndarray] = []
         self._phonemes: list[str] = []
-        self._words = 0
-        self._voice_dir: Path | None = None
         self._callback = _CALLBACK(self._collect)  # keep a reference: C holds the pointer
         lib.espeak_SetSynthCallback(self._callback)
 
@@ -145,13 +141,10 @@ class Espeak:
             self._chunks.append(np.frombuffer(ctypes.string_at(wav, 2 * count), dtype=np.int16))
         i = 0
         while events[i].type != _EVENT_LIST_TERMINATED:
-            event = events[i]
-            if event.type == _EVENT_PHONEME:
-                name = event.id.string.decode("utf-8", "replace").translate(_NO_STRESS)
+            if events[i].type == _EVENT_PHONEME:
+                name = events[i].id.string.decode("utf-8", "replace").translate(_NO_STRESS)
                 if name and not (name.startswith("(") and name.endswith(")")):
                     self._phonemes.append(name)
-            elif event.type == _EVENT_WORD:
-                self._words += 1
             i += 1
         return 0
 
@@ -159,13 +152,16 @@ class Espeak:
         """Use a voice given as the text of an eSpeak voice file (language and attribute lines).
 
         eSpeak reads voice files by path into a 40-byte buffer, so the text goes to a file
-        in a short private temporary directory.
+        in a short temporary directory, removed as soon as eSpeak has read it.
         """
-        if self._voice_dir is None:
-            self._voice_dir = _short_temp_dir()
-        path = self._voice_dir / "voice"
-        path.write_text(definition, encoding="utf-8")
-        if self._lib.espeak_SetVoiceByFile(str(path).encode()) != 0:
+        folder = _short_temp_dir()
+        try:
+            path = folder / "voice"
+            path.write_text(definition, encoding="utf-8")
+            status = self._lib.espeak_SetVoiceByFile(str(path).encode())
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        if status != 0:
             raise AweError(f"eSpeak NG cannot load the voice definition:\n{definition}")
 
     def set_parameters(self, **values: int) -> None:
@@ -176,7 +172,7 @@ class Espeak:
 
     def synthesize(self, text: str, seed: int = 0) -> Synthesis:
         """Speak ``text`` (UTF-8); ``seed`` fixes eSpeak's noise generator for this call."""
-        self._chunks, self._phonemes, self._words = [], [], 0
+        self._chunks, self._phonemes = [], []
         self._lib.espeak_ng_SetRandSeed(seed)
         data = text.encode("utf-8")
         status = self._lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8,
@@ -184,13 +180,10 @@ class Espeak:
         if status != 0:
             raise AweError(f"eSpeak NG failed to speak '{text}' (status {status})")
         samples = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
-        return Synthesis(samples, self._phonemes, self._words)
+        return Synthesis(samples, self._phonemes)
 
     def close(self) -> None:
         """Terminate the library and unload the private copy."""
-        if self._voice_dir is not None:
-            shutil.rmtree(self._voice_dir, ignore_errors=True)
-            self._voice_dir = None
         if self._lib is not None:
             self._lib.espeak_Terminate()
             handle = self._lib._handle

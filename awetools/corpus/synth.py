@@ -148,7 +148,7 @@ def speak(engine: Espeak, speaker: Speaker, words: list[str], rng: np.random.Gen
 def write_wav(path: Path, samples: np.ndarray) -> None:
     """16 kHz 16-bit mono wav (stdlib ``wave``: no fsync per file, unlike libsndfile)."""
     try:
-        with wave.open(str(path), "wb") as out:
+        with open(path, "wb") as handle, wave.open(handle, "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(SAMPLE_RATE)
@@ -166,6 +166,10 @@ def prepare_engine(engine: Espeak, speaker: Speaker) -> None:
 def run_job(job: Job) -> list[Spoken]:
     """Synthesise a job and write its wavs; returns the utterances spoken."""
     done = []
+    try:
+        job.wav_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AweError(f"{job.wav_dir}: cannot create ({exc.strerror or exc})") from None
     with Espeak() as engine:
         prepare_engine(engine, job.speaker)
         for utt in job.utterances:
@@ -364,7 +368,6 @@ def build_corpus(out: str | Path, config: CorpusConfig, nj: int = 1, overwrite: 
             kinds[config.target] = "running"
         speakers: dict[tuple[str, str], list[Speaker]] = defaultdict(list)
         for job in jobs:
-            job.wav_dir.mkdir(parents=True, exist_ok=True)
             key = (job.speaker.language, job.speaker.split)
             if job.speaker not in speakers[key]:
                 speakers[key].append(job.speaker)

@@ -50,23 +50,14 @@ def prepare(vectors: np.ndarray, metric: str) -> np.ndarray:
 
 
 def ordered_keys(distances: np.ndarray) -> np.ndarray:
-    """Integer keys with the order of the floats (-0.0 and +0.0 share key 0)."""
+    """Integer keys (same width as the floats) in the floats' order; -0.0 and +0.0 share key 0."""
     d = np.ascontiguousarray(distances)
     itype = {4: np.int32, 8: np.int64}[d.dtype.itemsize]
-    bits = d.view(itype).astype(np.int64)
-    sign = 8 * d.dtype.itemsize - 1
-    keys = bits ^ ((bits >> sign) & np.int64((1 << sign) - 1))
+    keys = d.view(itype).copy()
+    flip = keys < 0
+    keys[flip] ^= itype(np.iinfo(itype).max)
     keys[keys == -1] = 0
     return keys
-
-
-def key_values(keys: np.ndarray, dtype) -> np.ndarray:
-    """Inverse of :func:`ordered_keys`: the floats back."""
-    itemsize = np.dtype(dtype).itemsize
-    sign = 8 * itemsize - 1
-    keys = np.asarray(keys, dtype=np.int64)
-    bits = keys ^ ((keys >> sign) & np.int64((1 << sign) - 1))
-    return bits.astype({4: np.int32, 8: np.int64}[itemsize]).view(dtype)
 
 
 class Bins:

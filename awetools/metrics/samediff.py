@@ -36,26 +36,31 @@ PairSource = VectorPairs | CondensedPairs
 
 @dataclass
 class Curve:
-    """Operating points at the distinct positive distances: cumulative positives and ranked pairs."""
+    """Operating points at the distinct positive distances ``t`` (increasing)."""
 
     positives: np.ndarray  # [U] positives at distance <= t
-    ranked: np.ndarray     # [U] ranked pairs (positives + negatives) at distance <= t
-    new: np.ndarray        # [U] positives at exactly t
+    ranked: np.ndarray     # [U] ranked pairs (positives and negatives) at distance <= t
 
     @property
     def total(self) -> int:
-        return int(self.positives[-1]) if self.positives.size else 0
+        return int(self.positives[-1])
+
+    def _points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Recall gain, recall and precision where the positives grow."""
+        gain = np.diff(self.positives, prepend=0)
+        keep = gain > 0
+        pos = self.positives[keep]
+        return gain[keep], pos / self.total, pos / self.ranked[keep]
 
     def average_precision(self) -> float:
         """Sum over operating points of (recall gain) x precision."""
-        keep = self.new > 0
-        return float(np.sum(self.new[keep] * (self.positives[keep] / self.ranked[keep])) / self.total)
+        gain, _, precision = self._points()
+        return float(np.sum(gain * precision) / self.total)
 
     def breakeven(self) -> float:
         """Precision-recall breakeven: where recall meets the (interpolated) precision."""
-        keep = self.new > 0
-        recall = self.positives[keep] / self.total
-        precision = np.maximum.accumulate((self.positives[keep] / self.ranked[keep])[::-1])[::-1]
+        _, recall, precision = self._points()
+        precision = np.maximum.accumulate(precision[::-1])[::-1]
         i = int(np.argmin(np.abs(recall - precision)))
         return float((recall[i] + precision[i]) / 2)
 
@@ -106,26 +111,31 @@ def samediff(source: PairSource, labels: Sequence[str], speakers: Sequence[str] 
         raise AweError(f"no positive pairs: each of the {types} word types has a single token "
                        f"among the {n} segments, so no two segments share a label")
     keys = ordered_keys(pos)
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    ranked = source.count(Bins(uniq, max_cells), tick)
-    new = np.bincount(inverse, minlength=uniq.size)
-    curve = Curve(np.cumsum(new), ranked, new)
-    result = {"ap": curve.average_precision(), "prb": curve.breakeven(),
-              "swdp_ap": None, "swdp_prb": None,
-              "n": n, "types": types, "pairs": n * (n - 1) // 2, "positives": int(pos.size),
-              "swdp_positives": None, "swdp_pairs": None}
+    same_spk = None
     if speakers is not None:
         spk, _ = _codes(speakers)
-        ends, offsets = group_layout(bounds)
-        same_spk = same_code_pairs(spk[order], ends, offsets)
-        new_dp = np.bincount(inverse[~same_spk], minlength=uniq.size)
-        same_cum = np.cumsum(np.bincount(inverse[same_spk], minlength=uniq.size))
-        if new_dp.sum() == 0:
+        same_spk = same_code_pairs(spk[order], *group_layout(bounds))
+        same_keys = np.sort(keys[same_spk])
+    del pos
+    keys.sort()
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    uniq = keys[first].astype(np.int64)
+    cum = np.r_[first[1:], keys.size]  # positives at distance <= each distinct one
+    del keys
+    ranked = source.count(Bins(uniq, max_cells), tick)
+    curve = Curve(cum, ranked)
+    result = {"ap": curve.average_precision(), "prb": curve.breakeven(),
+              "swdp_ap": None, "swdp_prb": None,
+              "n": n, "types": types, "pairs": n * (n - 1) // 2, "positives": curve.total,
+              "swdp_positives": None, "swdp_pairs": None}
+    if same_spk is not None:
+        same_cum = np.searchsorted(same_keys, uniq, side="right")
+        dp = Curve(cum - same_cum, ranked - same_cum)
+        if dp.total == 0:
             raise AweError("no same-word different-speaker pairs: every word's tokens come from "
                            "one speaker, so SWDP-AP is undefined (leave out --utt2spk)")
-        dp = Curve(np.cumsum(new_dp), ranked - same_cum, new_dp)
         result.update(swdp_ap=dp.average_precision(), swdp_prb=dp.breakeven(),
-                      swdp_positives=dp.total, swdp_pairs=result["pairs"] - int(same_spk.sum()))
+                      swdp_positives=dp.total, swdp_pairs=result["pairs"] - same_keys.size)
     return result
 
 

@@ -127,7 +127,7 @@ class Tokens:
         self.vectors = vectors
 
     def averaged(self) -> WordTable:
-        sums = np.add.reduceat(self.vectors[self.order].astype(np.float64), self.starts, axis=0)
+        sums = np.add.reduceat(self.vectors[self.order], self.starts, axis=0, dtype=np.float64)
         return WordTable(self.words, (sums / self.counts[:, None]).astype(np.float32))
 
     def single(self, rng: np.random.Generator) -> WordTable:

@@ -1,36 +1,34 @@
-"""Validation score of a model: same-different AP of its embeddings of a labelled set."""
+"""Validation score of a model: same-different AP (and SWDP-AP) of its embeddings of a set."""
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
+
 import torch
 
+from awetools.metrics.samediff import samediff_vectors
 from awetools.models.awe import AweModel
 from awetools.models.embed import embed_matrices
 from awetools.train.data import Segments
 
 
-def samediff_scores(vectors: np.ndarray, labels: list[str], speakers: list[str]) -> dict:
-    """``{"ap": ..., "swdp_ap": ...}`` over all pairs (cosine distance).
+def has_cross_speaker_pairs(labels: list[str], speakers: list[str]) -> bool:
+    """True when some word has tokens from two speakers (SWDP-AP is defined)."""
+    speakers_of: dict[str, set[str]] = {}
+    for label, speaker in zip(labels, speakers):
+        speakers_of.setdefault(label, set()).add(speaker)
+    return any(len(s) > 1 for s in speakers_of.values())
 
-    TEMPORARY: replaced by awetools.metrics.samediff once it lands.
+
+def validator(valid: Segments, batch_size: int, device: torch.device) -> Callable[[AweModel], dict]:
+    """A ``validate(model) -> {"ap", "swdp_ap"}`` callable for :func:`awetools.train.loop.fit`.
+
+    SWDP-AP is left out when no word of the set has tokens from two speakers.
     """
-    from sklearn.metrics import average_precision_score
-    z = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    i, j = np.triu_indices(len(labels), k=1)
-    lab = np.asarray(labels)
-    spk = np.asarray(speakers)
-    score = (z[i] * z[j]).sum(1)
-    same = lab[i] == lab[j]
-    diff_spk = spk[i] != spk[j]
-    keep = ~same | diff_spk
-    return {"ap": float(average_precision_score(same, score)),
-            "swdp_ap": float(average_precision_score(same[keep] & diff_spk[keep], score[keep]))}
+    speakers = valid.speakers if has_cross_speaker_pairs(valid.labels, valid.speakers) else None
 
-
-def validator(valid: Segments, batch_size: int, device: torch.device):
-    """A ``validate(model) -> {"ap", "swdp_ap"}`` callable for :func:`awetools.train.loop.fit`."""
     def validate(model: AweModel) -> dict:
         vectors = embed_matrices(model, valid.feats, batch_size, device)
-        return samediff_scores(vectors, valid.labels, valid.speakers)
+        result = samediff_vectors(vectors, valid.labels, speakers, nj=torch.get_num_threads())
+        return {"ap": result["ap"]} | ({"swdp_ap": result["swdp_ap"]} if speakers else {})
     return validate

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Default recipe: the whole awetools pipeline on the built-in synthetic corpus.
+#
+# A phonetic AWE model is trained on isolated words of 10 non-English languages and
+# applied to English running speech it never heard; K-means over its embeddings gives
+# soft pseudo-word labels; a cluster-skipgram model learns semantic AWEs from them; the
+# semantic space is aligned to text word vectors.  Every evaluation ends in one table
+# (exp/results/table.md) beside baselines (downsampling, DTW) and toplines (a model
+# trained on English, a text skipgram on the same transcripts), plus two pictures.
+#
+# Usage: ./run.sh [--preset small|large] [--stage N] [--stop-stage M] [--nj N]
+#                 [--cmd CMD] [--redo true] [--seed N]
+set -euo pipefail
+cd "$(dirname "$0")"
+. bin/path.sh
+. conf/cmd.sh
+
+preset=small
+stage=0
+stop_stage=100
+nj=2
+exp=
+data=
+redo=false
+seed=0
+clusters=
+help_message="$(sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//')"
+. bin/parse_options.sh
+case "$preset" in small|large) ;; *) echo "$0: --preset must be small or large" >&2; exit 2 ;; esac
+: "${exp:=exp/$preset}" "${data:=data/$preset}"
+phonetic_conf=conf/phonetic.conf; [ "$preset" = large ] && phonetic_conf=conf/phonetic_large.conf
+# K-means clusters: about a quarter of the English training vocabulary (small) or 2000.
+: "${clusters:=$([ "$preset" = small ] && echo 400 || echo 2000)}"
+. bin/stages.sh
+require_cmd "$cmd"
+corpus=$data/corpus
+glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
+wordsim=$AWE_SHARED_DATA/wordsim/en
+
+run_stage 0 synth awe synth --preset "$preset" --seed "$seed" --nj "$nj" --overwrite "$corpus"
+
+languages() { awk -F/ '{ print $(NF-2) }' <<< "$(ls -d "$corpus"/*/train/words.ctm)" | grep -v '^en$'; }
+
+segment_all() {
+  for dir in "$corpus"/*/*/; do
+    local lang split
+    lang=$(basename "$(dirname "$dir")"); split=$(basename "$dir")
+    awe segment --overwrite --ctm "$dir/words.ctm" "$dir" "$data/$lang/${split}_words"
+  done
+  # non-English validation data, merged: picks the best epoch without looking at English
+  bin/combine_data.sh "$data/multi/dev_words" $(languages | sed "s|.*|$data/&/dev_words|")
+}
+run_stage 1 segment segment_all
+
+featurize_all() {
+  for dir in "$data"/*/*_words; do
+    [ "$(basename "$(dirname "$dir")")" = multi ] && continue
+    local name n
+    name=$(basename "$(dirname "$dir")")_$(basename "$dir" _words)
+    n=$(( nj < $(wc -l < "$dir/spk2utt") ? nj : $(wc -l < "$dir/spk2utt") ))
+    bin/split_data.sh "$dir" "$n"
+    $cmd JOB=1:"$n" "$exp/log/featurize.$name.JOB.log" \
+      awe featurize --config conf/mfcc.conf "$dir/split$n/JOB" \
+        "ark,scp:$exp/feats/$name.JOB.ark,$exp/feats/$name.JOB.scp"
+    cat "$exp/feats/$name".*.scp | sort > "$exp/feats/$name.scp"
+  done
+  cat $(languages | sed "s|.*|$exp/feats/&_dev.scp|") | sort > "$exp/feats/multi_dev.scp"
+}
+mkdir -p "$exp/feats"
+run_stage 2 featurize featurize_all
+
+train_phonetic() {
+  local train_args=()
+  for lang in $(languages); do
+    train_args+=(--train "$data/$lang/train_words=scp:$exp/feats/${lang}_train.scp")
+  done
+  awe train-phonetic --config "$phonetic_conf" --seed "$seed" --overwrite "${train_args[@]}" \
+    --valid "$data/multi/dev_words=scp:$exp/feats/multi_dev.scp" "$exp/phonetic_multilingual"
+  # topline: the same model trained on English itself
+  awe train-phonetic --config "$phonetic_conf" --seed "$seed" --overwrite \
+    --train "$data/en/train_words=scp:$exp/feats/en_train.scp" \
+    --valid "$data/en/dev_words=scp:$exp/feats/en_dev.scp" "$exp/phonetic_english"
+}
+run_stage 3 train-phonetic train_phonetic
+
+embed_phonetic() {
+  mkdir -p "$exp/embed"
+  for split in train test; do
+    awe embed --nj "$nj" "$exp/phonetic_multilingual" "scp:$exp/feats/en_$split.scp" "h5:$exp/embed/en_${split}_multilingual.h5"
+  done
+  awe embed --nj "$nj" "$exp/phonetic_english" "scp:$exp/feats/en_test.scp" "h5:$exp/embed/en_test_english.h5"
+  awe embed --downsample 10 "scp:$exp/feats/en_test.scp" "h5:$exp/embed/en_test_downsample.h5"
+}
+run_stage 4 embed-phonetic embed_phonetic
+
+eval_phonetic() {
+  mkdir -p "$exp/results"
+  local args=(--labels "$data/en/test_words/text" --utt2spk "$data/en/test_words/utt2spk")
+  for name in multilingual english downsample; do
+    echo -n "samediff $name: "
+    awe eval samediff "${args[@]}" --json "$exp/results/samediff_$name.json" "h5:$exp/embed/en_test_$name.h5"
+  done
+  echo -n "samediff dtw: "
+  awe eval samediff "${args[@]}" --dtw --nj "$nj" --json "$exp/results/samediff_dtw.json" "scp:$exp/feats/en_test.scp"
+}
+run_stage 5 eval-phonetic eval_phonetic
+
+run_stage 6 cluster awe cluster --k "$clusters" --spherical --seed "$seed" --overwrite \
+  --labels "$data/en/train_words/text" "h5:$exp/embed/en_train_multilingual.h5" "$exp/clusters"
+
+train_semantic() {
+  awe train-skipgram --config conf/skipgram.conf --seed "$seed" --overwrite --method text \
+    "$data/en/train_words" "$exp/semantic_text"
+  awe train-skipgram --config conf/skipgram.conf --seed "$seed" --overwrite --method cluster-skipgram \
+    --embeddings "h5:$exp/embed/en_train_multilingual.h5" --clusters "$exp/clusters" \
+    "$data/en/train_words" "$exp/semantic_cluster_skipgram"
+  awe train-skipgram --config conf/skipgram.conf --seed "$seed" --overwrite --method cluster-skipgram --hard \
+    --embeddings "h5:$exp/embed/en_train_multilingual.h5" --clusters "$exp/clusters" \
+    "$data/en/train_words" "$exp/semantic_cluster_skipgram_hard"
+}
+run_stage 7 train-skipgram train_semantic
+
+embed_semantic() {
+  for model in cluster_skipgram cluster_skipgram_hard; do
+    awe embed "$exp/semantic_$model" "h5:$exp/embed/en_train_multilingual.h5" "h5:$exp/embed/en_train_$model.h5"
+  done
+}
+run_stage 8 embed-semantic embed_semantic
+
+eval_semantic() {
+  local text_vectors=$exp/semantic_text/vectors.txt labels=$data/en/train_words/text
+  echo -n "wordsim text topline: "
+  awe eval wordsim --vectors "$text_vectors" --pairs "$wordsim" --reference "$text_vectors" \
+    --json "$exp/results/wordsim_text_topline.json"
+  for name in cluster_skipgram cluster_skipgram_hard multilingual; do
+    echo -n "wordsim $name: "
+    awe eval wordsim "h5:$exp/embed/en_train_$name.h5" --labels "$labels" --pairs "$wordsim" \
+      --reference "$text_vectors" --seed "$seed" --json "$exp/results/wordsim_$name.json"
+    echo -n "qbe $name: "
+    awe eval qbe --reference "$text_vectors" --seed "$seed" --json "$exp/results/qbe_$name.json" \
+      "h5:$exp/embed/en_train_$name.h5" "$data/en/train_words"
+  done
+}
+run_stage 9 eval-semantic eval_semantic
+
+align_all() {
+  local src=h5:$exp/embed/en_train_cluster_skipgram.h5 labels=$data/en/train_words/text
+  local text_vectors=$exp/semantic_text/vectors.txt
+  for target in text glove; do
+    local tgt=$text_vectors; [ "$target" = glove ] && tgt=$glove
+    awe align --method procrustes --dico identical --src-labels "$labels" --seed "$seed" \
+      "$src" "$tgt" "$exp/align_${target}_procrustes"
+    awe align --method adversarial --restarts 2 --src-labels "$labels" --seed "$seed" \
+      "$src" "$tgt" "$exp/align_${target}_adversarial"
+    for method in procrustes adversarial; do
+      echo -n "translate $target $method: "
+      awe eval translate --dico identical --json "$exp/results/translate_${target}_$method.json" \
+        "$exp/align_${target}_$method/mapped.txt" "$tgt"
+    done
+  done
+}
+run_stage 10 align align_all
+
+report() {
+  local/results_table.sh "$exp"
+  awe plot map --labels "$data/en/test_words/text" --title "English words, model trained on 10 other languages" \
+    "h5:$exp/embed/en_test_multilingual.h5" "$exp/results/map.png"
+  awe plot curves -m loss -m valid_ap "$exp/phonetic_multilingual" "$exp/phonetic_english" "$exp/results/curves.png"
+  echo "stage times (s):"; cat "$exp/stage_times.txt"
+}
+run_stage 11 report report

@@ -1,0 +1,308 @@
+"""Alignment: Procrustes and rectangular maps, chunked CSLS, dictionary induction, adversarial
+training, refinement, the awe align command and its bad-input messages."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import kaldiio
+import numpy as np
+import pytest
+import torch
+
+from awetools.align.adversarial import AdversarialOptions, orthogonalize, train_adversarial
+from awetools.align.csls import Similarity
+from awetools.align.dictionary import criterion, identical_pairs, induce, lookup, read_pairs
+from awetools.align.mapdir import load_map
+from awetools.align.normalize import apply_normalization, normalize
+from awetools.align.pipeline import AlignConfig, align
+from awetools.align.procrustes import apply_map, fit_map
+from awetools.errors import AweError
+from awetools.io.wordvectors import read_word_vectors, write_word_vectors
+
+
+def rotation(dim: int, seed: int) -> np.ndarray:
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(dim, dim)))
+    return q.astype(np.float32)
+
+
+def clustered(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    """Anisotropic vectors with cluster structure (a space worth aligning)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(20, dim)) * 3
+    scale = np.linspace(2.0, 0.3, dim)
+    return (centres[rng.integers(0, 20, n)] + rng.normal(size=(n, dim)) * scale).astype(np.float32)
+
+
+def brute_csls(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    s = a @ b.T
+    r_a = np.sort(s, axis=1)[:, -k:].mean(axis=1)
+    r_b = np.sort(s, axis=0)[-k:, :].mean(axis=0)
+    return 2 * s - r_a[:, None] - r_b[None, :]
+
+
+# ---------------------------------------------------------------- maps
+
+def test_procrustes_recovers_rotation():
+    x = clustered(300, 16)
+    q = rotation(16, 1)
+    w = fit_map(x, x @ q.T)
+    np.testing.assert_allclose(w, q, atol=1e-5)
+    np.testing.assert_allclose(apply_map(x, w), x @ q.T, atol=1e-4)
+
+
+def test_semi_orthogonal_and_linear_maps_for_different_dims():
+    x = clustered(200, 6)
+    embed = rotation(10, 2)[:, :6]  # [10, 6] orthonormal columns
+    w = fit_map(x, x @ embed.T, "semi-orthogonal")
+    assert w.shape == (10, 6)
+    np.testing.assert_allclose(w.T @ w, np.eye(6), atol=1e-5)
+    np.testing.assert_allclose(w, embed, atol=1e-5)
+    general = np.random.default_rng(3).normal(size=(4, 6)).astype(np.float32)
+    w = fit_map(x, x @ general.T, "linear", ridge=0.0)
+    np.testing.assert_allclose(w, general, atol=1e-4)
+    with pytest.raises(AweError, match="dim 6 and TGT vectors dim 4: an orthogonal map needs equal dims"):
+        fit_map(x, x @ general.T, "orthogonal")
+
+
+def test_fewer_pairs_than_dims_warns(caplog):
+    x = clustered(5, 8)
+    with caplog.at_level(logging.WARNING, logger="awetools"):
+        fit_map(x, x, "orthogonal")
+    assert "only 5 dictionary pairs for a orthogonal map with 8 input dims" in caplog.text
+
+
+def test_orthogonalize_pushes_singular_values_to_one():
+    w = torch.tensor(rotation(5, 4) * np.array([1.3, 1.1, 1.0, 0.9, 0.7], dtype=np.float32))
+    for _ in range(3000):
+        orthogonalize(w, 0.01)
+    np.testing.assert_allclose(torch.linalg.svdvals(w).numpy(), 1.0, atol=1e-4)
+
+
+def test_normalize_spec_and_reapply():
+    x = clustered(50, 4) + 5
+    y, record = normalize(x, "renorm,center,renorm")
+    np.testing.assert_allclose(np.linalg.norm(y, axis=1), 1.0, atol=1e-6)
+    assert [r["op"] for r in record] == ["renorm", "center", "renorm"]
+    np.testing.assert_allclose(apply_normalization(x, record), y, atol=1e-6)
+    centred, _ = normalize(x, "center")
+    np.testing.assert_allclose(centred.mean(axis=0), 0.0, atol=1e-5)
+    with pytest.raises(AweError, match="unknown step 'unit'"):
+        normalize(x, "unit,center")
+
+
+# ---------------------------------------------------------------- CSLS and dictionaries
+
+def test_chunked_csls_matches_brute_force():
+    a, b = clustered(37, 5, 1), clustered(23, 5, 2)
+    expected = brute_csls(a, b, 3)
+    sim = Similarity(a, b, k=3, block_elems=50)  # 2 rows per block
+    assert sim.block == 2
+    scores, index = sim.topk(4, "csls")
+    np.testing.assert_array_equal(index, np.argsort(-expected, axis=1)[:, :4])
+    np.testing.assert_allclose(scores, np.take_along_axis(expected, index, axis=1), atol=1e-5)
+    _, nn = sim.topk(1, "nn", rows=np.array([5, 0]))
+    cos = (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (b / np.linalg.norm(b, axis=1, keepdims=True)).T
+    assert nn[:, 0].tolist() == [cos[5].argmax(), cos[0].argmax()]
+    a_score, a_best, b_score, b_best = sim.best_both_ways("csls")
+    np.testing.assert_array_equal(a_best, expected.argmax(axis=1))
+    np.testing.assert_array_equal(b_best, expected.argmax(axis=0))
+    np.testing.assert_allclose(b_score, expected.max(axis=0), atol=1e-5)
+
+
+def test_induce_mutual_and_ranks():
+    a, b = clustered(40, 6, 3), clustered(30, 6, 4)
+    expected = brute_csls(a, b, 10)
+    s2t, t2s = expected.argmax(axis=1), expected.argmax(axis=0)
+    mutual = {(i, int(s2t[i])) for i in range(40) if t2s[s2t[i]] == i}
+    dico = induce(a, b, "mutual", "csls", 10, max_rank=0)
+    assert set(zip(dico.src.tolist(), dico.tgt.tolist())) == mutual
+    assert np.all(np.diff(dico.scores) <= 0)
+    limited = induce(a, b, "s2t", "csls", 10, max_rank=10)
+    assert set(zip(limited.src.tolist(), limited.tgt.tolist())) == {
+        (i, int(s2t[i])) for i in range(10) if s2t[i] < 10}
+    assert len(induce(a, b, "mutual", "csls", 10, max_rank=0, max_size=2)) == min(2, len(mutual))
+
+
+def test_criterion_prefers_the_true_map():
+    x = clustered(400, 12)
+    q = rotation(12, 5)
+    y = x @ q.T
+    good, pairs = criterion(x @ q.T, y, max_rank=400, max_size=400)
+    bad, _ = criterion(x, y, max_rank=400, max_size=400)
+    assert good == pytest.approx(1.0, abs=1e-5) and pairs == 400 and bad < 0.9
+
+
+def test_dictionary_lookup_reports_missing(tmp_path):
+    (tmp_path / "d.txt").write_text("a A\nb B\nzz B\na A\nc QQ\n")
+    pairs = read_pairs(tmp_path / "d.txt")
+    assert pairs == [("a", "A"), ("b", "B"), ("zz", "B"), ("c", "QQ")]
+    dico, report = lookup(pairs, ["a", "b", "c"], ["A", "B"], "d.txt")
+    assert dico.src.tolist() == [0, 1] and dico.tgt.tolist() == [0, 1]
+    assert (report.pairs, report.kept, report.missing_src, report.missing_tgt) == (4, 2, ["zz"], ["QQ"])
+    assert "2 of 4 pairs usable; 1 source words not in SRC ('zz'); 1 target words not in TGT ('QQ')" \
+        in report.describe()
+    assert identical_pairs(["a", "x", "B"], ["B", "a"]) == [("a", "a"), ("B", "B")]
+    (tmp_path / "bad.txt").write_text("a A\nb\n")
+    with pytest.raises(AweError, match="bad.txt:2: expected '<source word> <target word>'"):
+        read_pairs(tmp_path / "bad.txt")
+
+
+# ---------------------------------------------------------------- adversarial and refinement
+
+TINY = AdversarialOptions(epochs=2, epoch_size=640, batch_size=32, dis_steps=2, dis_hidden=32,
+                          dis_most_frequent=0)
+
+
+def test_adversarial_is_seeded_and_keeps_the_map_orthogonal():
+    x, y = clustered(120, 8, 1), clustered(130, 8, 2)
+    records: list[dict] = []
+
+    def crit(w):
+        return criterion(apply_map(x, w), y, max_rank=100, max_size=100)
+
+    torch.set_num_threads(1)
+    w1, c1 = train_adversarial(x, y, TINY, 7, crit, on_epoch=records.append)
+    w2, c2 = train_adversarial(x, y, TINY, 7, crit)
+    np.testing.assert_array_equal(w1, w2)
+    assert c1 == c2 and [r["epoch"] for r in records] == [0, 1]
+    assert records[1]["map_lr"] == pytest.approx(0.1 * 0.98 ** 2, rel=1e-6) or \
+        records[1]["map_lr"] < records[0]["map_lr"]
+    np.testing.assert_allclose(w1 @ w1.T, np.eye(8), atol=0.05)
+    with pytest.raises(AweError, match="--dis-smooth"):
+        AdversarialOptions(dis_smooth=0.7).check()
+
+
+def test_refinement_recovers_a_nearby_rotation():
+    """Identity start (0 adversarial epochs) + CSLS/Procrustes refinement finds a small rotation."""
+    x = clustered(600, 10)
+    angle = np.zeros((10, 10))
+    angle[0, 1], angle[1, 0] = 0.35, -0.35
+    angle[2, 3], angle[3, 2] = 0.25, -0.25
+    from scipy.linalg import expm
+    q = expm(angle).astype(np.float32)
+    perm = np.random.default_rng(0).permutation(600)
+    y = (x @ q.T)[perm]
+    config = AlignConfig(method="adversarial", normalize="", refinements=4,
+                         adversarial=AdversarialOptions(epochs=0), criterion_max_rank=600,
+                         dico_max_rank=600)
+    result = align(x, y, config)
+    np.testing.assert_allclose(result.w, q, atol=1e-3)
+    assert result.criterion == pytest.approx(1.0, abs=1e-4)
+    assert [h["phase"] for h in result.history][-2:] == ["restart-end", "selected"]
+
+
+# ---------------------------------------------------------------- awe align
+
+@pytest.fixture
+def spaces(tmp_path):
+    """SRC = TGT rotated (same words, shuffled order), plus a few extra words on each side."""
+    x = clustered(300, 12, 7)
+    q = rotation(12, 8)
+    words = [f"w{i:03d}" for i in range(300)]
+    write_word_vectors(tmp_path / "src.txt", words + ["onlysrc"], np.vstack([x, x[:1] + 1]), precision=9)
+    perm = np.random.default_rng(1).permutation(300)
+    write_word_vectors(tmp_path / "tgt.txt", [words[i] for i in perm] + ["onlytgt"],
+                       np.vstack([(x @ q.T)[perm], x[:1]]), fmt="glove", precision=9)
+    (tmp_path / "dico.txt").write_text("".join(f"{w} {w}\n" for w in words[:200]) + "nosuch w001\nw002 nosuch\n")
+    (tmp_path / "gold.txt").write_text("".join(f"{w} {w}\n" for w in words[200:]))
+    return tmp_path, q
+
+
+def test_align_procrustes_outputs_and_eval(spaces, run_awe, caplog):
+    d, q = spaces
+    rc, _, err = run_awe(["align", "--method", "procrustes", "--dico", d / "dico.txt", "--normalize", "",
+                          "--export-dico", "s2t", d / "src.txt", d / "tgt.txt", d / "out"])
+    assert rc == 0, err
+    assert "200 of 202 pairs usable; 1 source words not in SRC ('nosuch'); 1 target words not in TGT ('nosuch')" \
+        in caplog.text
+    out = d / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["W.npy", "W.txt", "dictionary.txt", "log.jsonl",
+                                                    "map.json", "mapped.txt"]
+    w = np.load(out / "W.npy")
+    np.testing.assert_allclose(w, q, atol=1e-4)
+    np.testing.assert_allclose(kaldiio.load_mat(str(out / "W.txt")), w, atol=1e-6)
+    meta = json.loads((out / "map.json").read_text())
+    assert (meta["src_dim"], meta["tgt_dim"], meta["map"], meta["method"]) == (12, 12, "orthogonal", "procrustes")
+    assert meta["seed_dictionary"]["missing_src_words"] == 1 and meta["seed_dictionary"]["kept"] == 200
+    words, mapped = read_word_vectors(out / "mapped.txt")
+    assert len(words) == 301 and mapped.shape == (301, 12)
+    lines = (out / "dictionary.txt").read_text().splitlines()
+    assert len(lines) == 301 and sum(a == b for a, b, _ in (l.split() for l in lines)) >= 300
+    log = [json.loads(l) for l in (out / "log.jsonl").read_text().splitlines()]
+    assert log[0]["phase"] == "procrustes" and log[-1]["phase"] == "selected"
+    rc, stdout, err = run_awe(["eval", "translate", "--map", out, "--dico", d / "gold.txt",
+                               "--json", d / "t.json", d / "src.txt", d / "tgt.txt"])
+    assert rc == 0, err
+    assert stdout.startswith("awe eval translate: P@1 nn=1.0000 csls=1.0000") and stdout.count("\n") == 1
+    result = json.loads((d / "t.json").read_text())
+    assert result["n_queries"] == 100 and result["coverage"] == 1.0
+    # the mapped vectors are already in the target space: no --map needed
+    rc, stdout, _ = run_awe(["eval", "translate", "--dico", d / "gold.txt", out / "mapped.txt", d / "tgt.txt"])
+    assert rc == 0 and "P@1 nn=1.0000" in stdout
+
+
+def test_align_adversarial_is_deterministic(spaces, run_awe):
+    d, _ = spaces
+    args = ["align", "--epochs", "1", "--epoch-size", "320", "--dis-hidden", "16", "--dis-steps", "1",
+            "--refinements", "2", "--restarts", "2", "--seed", "3", "--device", "cpu",
+            d / "src.txt", d / "tgt.txt"]
+    assert run_awe([*args, d / "a"])[0] == 0
+    assert run_awe([*args, d / "b"])[0] == 0
+    np.testing.assert_array_equal(np.load(d / "a" / "W.npy"), np.load(d / "b" / "W.npy"))
+    log = [json.loads(l) for l in (d / "a" / "log.jsonl").read_text().splitlines()]
+    assert {r["restart"] for r in log} == {0, 1}
+    assert [r["phase"] for r in log if r["restart"] == 0] == ["adversarial", "refine", "refine", "restart-end"]
+    assert all("criterion" in r for r in log)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ([], "SRC vectors have dim 12 and TGT vectors dim 5: an orthogonal map needs equal dims; "
+         "choose a rectangular map with --map semi-orthogonal"),
+    (["--map", "linear"], "--map linear needs --method procrustes"),
+])
+def test_align_different_dims(spaces, run_awe, extra, message):
+    d, _ = spaces
+    write_word_vectors(d / "small.txt", ["w000", "w001"], np.ones((2, 5)))
+    rc, _, err = run_awe(["align", *extra, d / "src.txt", d / "small.txt", d / "out"])
+    assert rc == 1 and message in err and not (d / "out").exists()
+
+
+def test_align_rectangular_procrustes_and_few_pairs(spaces, run_awe, caplog):
+    d, _ = spaces
+    words, vecs = read_word_vectors(d / "src.txt")
+    write_word_vectors(d / "wide.txt", words, np.hstack([vecs, np.zeros((len(vecs), 3))]))
+    (d / "few.txt").write_text("w000 w000\nw001 w001\n")
+    rc, _, err = run_awe(["align", "--method", "procrustes", "--map", "semi-orthogonal", "--dico",
+                          d / "few.txt", d / "src.txt", d / "wide.txt", d / "out"])
+    assert rc == 0, err
+    assert "only 2 dictionary pairs for a semi-orthogonal map with 12 input dims" in caplog.text
+    assert np.load(d / "out" / "W.npy").shape == (15, 12)
+    assert load_map(d / "out").map_src(vecs[:3]).shape == (3, 15)
+
+
+@pytest.mark.parametrize("content, message", [
+    ("2 3\na 1 2 3\nb 1 nan 3\n", "bad.txt:3: vector of 'b' contains NaN or Inf"),
+    ("2 3\na 1 2 3\na 4 5 6\n", "bad.txt:3: duplicate word 'a' (first on line 2)"),
+])
+def test_align_bad_vectors(spaces, run_awe, content, message):
+    d, _ = spaces
+    (d / "bad.txt").write_text(content)
+    rc, _, err = run_awe(["align", d / "bad.txt", d / "tgt.txt", d / "out"])
+    assert rc == 1 and f"awe align: error: {d / message}" in err
+
+
+def test_align_usage_errors(spaces, run_awe):
+    d, _ = spaces
+    rc, _, err = run_awe(["align", "--method", "procrustes", d / "src.txt", d / "tgt.txt", d / "out"])
+    assert rc == 1 and "needs --dico FILE or --dico identical" in err
+    (d / "none.txt").write_text("zz yy\n")
+    rc, _, err = run_awe(["align", "--method", "procrustes", "--dico", d / "none.txt",
+                          d / "src.txt", d / "tgt.txt", d / "out"])
+    assert rc == 1 and "0 of 1 pairs usable" in err and "no usable pair" in err
+    (d / "out").mkdir()
+    rc, _, err = run_awe(["align", "--dico", "identical", d / "src.txt", d / "tgt.txt", d / "out"])
+    assert rc == 1 and "output directory exists" in err
