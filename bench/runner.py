@@ -5,9 +5,10 @@ as a data dir and cut into word segments once.  For each job count N the word da
 is split by speaker with bin/split_data.sh (untimed: it is reused across repeats), then
 `bin/run_local.sh JOB=1:N ... awe featurize --sample-rate 8000 split/JOB ...` is timed
 end to end (process start-up included, as a recipe sees it); the median of --repeats
-runs is reported, with the CPU time of all jobs together (start-up cost per job shows
-there).  Each run's outputs are checked to cover every segment exactly once.  The
-machine's load average is recorded: other work on the machine skews wall times.
+runs is reported, with the CPU time of all jobs together, and the fixed cost of one job
+(`awe featurize` on a single segment: interpreter start-up and imports).  Each run's
+outputs are checked to cover every segment exactly once.  The machine's load average is
+recorded: other work on the machine skews wall times.
 Prints a markdown table; writes bench/results/runner.json.
 
     .venv/bin/python bench/runner.py                         # 1 and 2 jobs, 3 repeats
@@ -79,6 +80,13 @@ def main() -> None:
         for nj in args.jobs:
             run([BIN / "split_data.sh", words, nj], work)
         featurize_jobs(words, args.jobs[0], work)  # warm the page cache and Python's bytecode
+        # fixed cost of one job: `awe featurize` on a single segment
+        one = work / "one"
+        subprocess.run([BIN / "subset_data.sh", words, "-", one], env=ENV, check=True,
+                       input=(words / "utt2spk").read_text().splitlines()[0] + "\n", text=True)
+        start, cpu = time.perf_counter(), cpu_seconds()
+        run(["awe", "featurize", "--sample-rate", "8000", one, f"ark:{work}/one.ark"], work)
+        startup = {"wall_s": time.perf_counter() - start, "cpu_s": cpu_seconds() - cpu}
         times: dict[int, list[float]] = {nj: [] for nj in args.jobs}
         cpus: dict[int, list[float]] = {nj: [] for nj in args.jobs}
         loads = []
@@ -100,13 +108,15 @@ def main() -> None:
     for row in rows:
         print(f"| {row['jobs']} | {row['wall_s']:.1f} | {row['speedup']:.2f}x | {row['cpu_s']:.1f} | "
               + ", ".join(f"{t:.1f}" for t in row["runs_s"]) + " |")
+    print(f"\none job's fixed cost (awe featurize on 1 segment): {startup['wall_s']:.1f} s wall, "
+          f"{startup['cpu_s']:.1f} s CPU")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({
         "benchmark": "featurize through bin/run_local.sh", "corpus": args.fsdd,
         "segments": segments, "repeats": args.repeats, "cpus": os.cpu_count(),
         "load_average_1min": {"min": min(loads), "max": max(loads)},
         "command": "awe featurize --sample-rate 8000 split/JOB ark,scp:feats.JOB.ark,feats.JOB.scp",
-        "results": rows}, indent=2) + "\n")
+        "startup_one_segment": startup, "results": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -255,7 +255,8 @@ def test_align_adversarial_is_deterministic(spaces, run_awe):
     np.testing.assert_array_equal(np.load(d / "a" / "W.npy"), np.load(d / "b" / "W.npy"))
     log = [json.loads(l) for l in (d / "a" / "log.jsonl").read_text().splitlines()]
     assert {r["restart"] for r in log} == {0, 1}
-    assert [r["phase"] for r in log if r["restart"] == 0] == ["adversarial", "refine", "refine", "restart-end"]
+    assert [r["phase"] for r in log if r["restart"] == 0] == ["adversarial", "refine", "refine", "restart-end",
+                                                               "selected"]
     assert all("criterion" in r for r in log)
 
 

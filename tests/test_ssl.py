@@ -38,6 +38,15 @@ ARCHITECTURES = {  # name -> (config class, extra options)
 }
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models gain nothing from threads, and on a busy machine lose much to them."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def models(tmp_path_factory) -> dict[str, Path]:
     """One tiny checkpoint dir per architecture (about 30k parameters each)."""
@@ -194,6 +203,10 @@ def test_layers_equal_transformers_hidden_states(models, name):
 
 def test_normalisation_follows_preprocessor_config(models):
     samples = read16k(fsdd_wavs("george")[3])
+    reference = transformers.Wav2Vec2FeatureExtractor(do_normalize=True)
+    np.testing.assert_allclose(zero_mean_unit_var(samples),
+                               reference(samples, sampling_rate=RATE).input_values[0],
+                               rtol=1e-5, atol=1e-5)
     raw = SslFeatures(SslConfig(model=str(models["xlsr"]), layers=(2, 2), device="cpu"))
     assert not raw.checkpoint.do_normalize
     scaled = raw(samples * 3.0)  # not normalised: the output sees the gain

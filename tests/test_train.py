@@ -276,12 +276,15 @@ def test_objectives_train(fsdd_split, tmp_path, run_awe, caplog):
     config = json.loads((tmp_path / "mt" / "config.json").read_text())
     assert config["model"]["vector_dim"] == 6 and "th" in config["model"]["phones"]
     rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "form", "--objective", "multitask",
-                                    "--lexicon", lexicon, "--beta", "0", "--epochs", "1"))
+                                    "--lexicon", f"train={lexicon}", "--beta", "0", "--epochs", "1"))
     assert rc == 0, err
     assert json.loads((tmp_path / "form" / "config.json").read_text())["model"]["vector_dim"] == 0
     rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "x", "--objective", "multitask",
                                     "--beta", "0", "--epochs", "1"))
     assert rc == 1 and "needs a lexicon for training set 'train'" in err
+    rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "x", "--objective", "multitask",
+                                    "--lexicon", f"de={lexicon}", "--epochs", "1"))
+    assert rc == 2 and "no training set 'de' (sets: train)" in err
 
 
 # ---------------------------------------------------------------- bad input

@@ -8,6 +8,7 @@ from awetools.cli import plot  # noqa: F401
 from awetools.cli import cluster  # noqa: F401
 from awetools.cli import eval_wordsim  # noqa: F401
 from awetools.cli import eval_qbe  # noqa: F401
+from awetools.cli import eval_samediff  # noqa: F401
 from awetools.cli import train_phonetic  # noqa: F401
 from awetools.cli import embed  # noqa: F401
 from awetools.cli import train_skipgram  # noqa: F401

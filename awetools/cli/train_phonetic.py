@@ -29,7 +29,10 @@ def _lexicons(values: list[str], sets: list[SetSpec]) -> dict[str, str]:
     out = {}
     for value in values:
         name, sep, path = value.partition("=")
-        out.update({name: path} if sep and name in names else {"*": value})
+        if sep and name not in names:
+            raise typer.BadParameter(f"'{value}': no training set '{name}' (sets: "
+                                     f"{', '.join(sorted(names))})", param_hint="--lexicon")
+        out.update({name: path} if sep else {"*": value})
     return out
 
 

@@ -50,7 +50,7 @@ from awetools.progress import progress
 log = get_logger(__name__)
 
 JOB_WORDS = 400             # words per job (each job starts a fresh eSpeak: ~10 ms)
-EDGE_SILENCE = (0.08, 0.20)  # silence before the first and after the last word (s)
+EDGE_SILENCE = (0.05, 0.15)  # silence before the first and after the last word (s)
 GAP_JITTER = (0.5, 1.5)     # a pause is the speaker's mean pause times this factor
 MIN_WORDS, MAX_WORDS = 3, 40  # words per running-speech utterance (longer sentences are cut)
 

@@ -62,6 +62,7 @@ MODEL_TYPES = ("wav2vec2", "hubert", "wavlm")
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
                 "pytorch_model.bin.index.json")
 NORM_EPS = 1e-7  # transformers' zero_mean_unit_var_norm
+STATS_PIECE_SECONDS = 5  # audio per step when computing a recording's CNN statistics
 
 
 def require_transformers():
@@ -302,16 +303,16 @@ class SslFeatures:
             return None
         kernel, stride = conv.kernel_size[0], conv.stride[0]
         positions = conv_frames(len(samples), [kernel], [stride])
-        piece = max(1, int(self.config.batch_seconds * self.sample_rate) // (4 * stride))
+        piece = STATS_PIECE_SECONDS * self.sample_rate // stride
         total = torch.zeros(conv.out_channels, dtype=torch.float64, device=self.device)
         squares = torch.zeros_like(total)
         with torch.inference_mode():
             for start in range(0, positions, piece):
                 stop = min(start + piece, positions)
                 audio = samples[start * stride:(stop - 1) * stride + kernel]
-                out = conv(torch.from_numpy(audio).to(self.device)[None, None])[0].double()
-                total += out.sum(dim=1)
-                squares += (out * out).sum(dim=1)
+                out = conv(torch.from_numpy(audio).to(self.device)[None, None])[0]
+                total += out.sum(dim=1, dtype=torch.float64)
+                squares += out.square().sum(dim=1, dtype=torch.float64)
         mean = total / positions
         variance = (squares / positions - mean * mean).clamp_min(0)
         scale = 1.0 / torch.sqrt(variance + self._norm.norm.eps)

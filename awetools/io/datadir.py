@@ -187,6 +187,11 @@ class DataDir:
             write_kaldi_table(out / "seg2pos", {k: str(v) for k, v in self.seg2pos.items()})
 
 
+def read_segments(path: str | Path) -> dict[str, Segment]:
+    """A Kaldi ``segments`` file on its own (``<segment> <recording> <start> <end>``)."""
+    return _read_segments(Path(path), {})
+
+
 def _read_segments(path: Path, wav_scp: dict[str, str]) -> dict[str, Segment]:
     segments: dict[str, Segment] = {}
     for key, value in read_kaldi_table(path).items():

@@ -26,7 +26,8 @@ cosine ``1 - <x/|x|, y/|y|>``, euclidean ``sqrt(sum (x - y)^2)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import numba
 import numpy as np
@@ -36,6 +37,20 @@ MAX_CELLS = 1 << 24
 TILE_ROWS = 16
 TILE_COLS = 512
 _CALL_VALUES = 1 << 30  # values per kernel call: keeps the uint32 per-thread histograms exact
+
+
+@contextlib.contextmanager
+def numba_threads(count: int | None) -> Iterator[None]:
+    """Run numba kernels on ``count`` threads inside the block (all configured ones when None)."""
+    if count is None:
+        yield
+        return
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(count, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
 
 
 def prepare(vectors: np.ndarray, metric: str) -> np.ndarray:
@@ -244,7 +259,7 @@ def same_code_pairs(codes, ends, offsets):  # pragma: no cover - compiled
     return out
 
 
-def _balanced(count: int) -> np.ndarray:
+def balanced_order(count: int) -> np.ndarray:
     """``0, count-1, 1, count-2, ...``: long and short row tiles alternate across threads."""
     order = np.empty(count, dtype=np.int64)
     order[0::2] = np.arange((count + 1) // 2)
@@ -280,7 +295,7 @@ class VectorPairs:
     def count(self, bins: Bins, tick: Callable[[int], None] | None = None) -> np.ndarray:
         """Number of pairs at distance ``<= t`` for every threshold key of ``bins``."""
         counts = Counts(bins, numba.get_num_threads())
-        tiles = _balanced((self.n + self.tile - 1) // self.tile)
+        tiles = balanced_order((self.n + self.tile - 1) // self.tile)
         per_tile = max(1, self.tile * self.n)
         step = max(numba.get_num_threads(), min(len(tiles) // 50 + 1, _CALL_VALUES // per_tile))
         for s in range(0, len(tiles), step):
@@ -288,8 +303,9 @@ class VectorPairs:
             _count_rows(self.x, self.xt, self.euclid, batch, self.tile, self.cols, *counts.args())
             counts.flush()
             if tick is not None:
-                rows = np.minimum(batch * self.tile + self.tile, self.n) - batch * self.tile
-                tick(int(sum(rows)))
+                r0 = batch * self.tile
+                rows = np.minimum(r0 + self.tile, self.n) - r0
+                tick(int(np.sum(rows * (self.n - 1) - (2 * r0 + rows - 1) * rows // 2)))
         return counts.at_thresholds()
 
 

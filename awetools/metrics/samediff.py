@@ -20,16 +20,14 @@ as DTW costs (:class:`~awetools.metrics.pairdist.CondensedPairs`).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from awetools.errors import AweError
 from awetools.metrics.pairdist import (MAX_CELLS, Bins, CondensedPairs, VectorPairs, group_layout,
-                                       ordered_keys, same_code_pairs)
+                                       numba_threads, ordered_keys, same_code_pairs)
 
 PairSource = VectorPairs | CondensedPairs
 
@@ -78,25 +76,11 @@ def _groups(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, np.concatenate([[0], change, [codes.size]]).astype(np.int64)
 
 
-@contextlib.contextmanager
-def threads(count: int | None):
-    """Run numba kernels on ``count`` threads (all configured ones when None)."""
-    if count is None:
-        yield
-        return
-    previous = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(count, numba.config.NUMBA_NUM_THREADS)))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
-
-
 def samediff(source: PairSource, labels: Sequence[str], speakers: Sequence[str] | None = None,
              tick: Callable[[int], None] | None = None, max_cells: int = MAX_CELLS) -> dict:
     """AP (and SWDP-AP with ``speakers``) over all pairs of ``source``'s items.
 
-    ``tick(items)`` is called as the all-pairs sweep advances (for a progress bar);
+    ``tick(pairs)`` is called as the all-pairs sweep advances (for a progress bar);
     ``max_cells`` bounds the histogram (memory against speed, never exactness).
     Returns a dict: ``ap``, ``prb``, ``swdp_ap``, ``swdp_prb`` (None without speakers),
     ``n``, ``types``, ``pairs``, ``positives`` and the SWDP counts.
@@ -141,14 +125,19 @@ def samediff(source: PairSource, labels: Sequence[str], speakers: Sequence[str] 
 
 def samediff_vectors(vectors: np.ndarray, labels: Sequence[str], speakers: Sequence[str] | None = None,
                      metric: str = "cosine", nj: int | None = None,
-                     tick: Callable[[int], None] | None = None) -> dict:
-    """:func:`samediff` of ``[N, D]`` vectors under ``metric`` (cosine or euclidean)."""
+                     tick: Callable[[int], None] | None = None,
+                     keys: Sequence[str] | None = None) -> dict:
+    """:func:`samediff` of ``[N, D]`` vectors under ``metric`` (cosine or euclidean).
+
+    ``keys`` (optional) name the rows in error messages.
+    """
     if metric == "cosine":
         zero = np.flatnonzero(~np.any(vectors != 0, axis=1))
         if zero.size:
-            raise AweError(f"{zero.size} all-zero vectors (first: row {zero[0]}): "
-                           "cosine distance is undefined for them")
-    with threads(nj):
+            name = f"'{keys[zero[0]]}'" if keys is not None else f"row {zero[0]}"
+            raise AweError(f"{zero.size} all-zero vector(s), first {name}: cosine distance is "
+                           "undefined for them (use --metric euclidean or drop them)")
+    with numba_threads(nj):
         return samediff(VectorPairs(vectors, metric), labels, speakers, tick)
 
 
@@ -156,5 +145,5 @@ def samediff_condensed(distances: np.ndarray, labels: Sequence[str],
                        speakers: Sequence[str] | None = None, nj: int | None = None,
                        tick: Callable[[int], None] | None = None) -> dict:
     """:func:`samediff` of precomputed distances in scipy ``pdist`` (condensed) order."""
-    with threads(nj):
+    with numba_threads(nj):
         return samediff(CondensedPairs(distances, len(labels)), labels, speakers, tick)
