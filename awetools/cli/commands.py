@@ -1,18 +1,43 @@
-"""Registry of subcommands: one import per command module (each registers itself)."""
+"""Registry of subcommands: command name -> module under ``awetools.cli``.
 
-# Each module decorates its function with ``@app.command(...)`` or ``@eval_app.command(...)``.
-from awetools.cli import segment  # noqa: F401
-from awetools.cli import featurize  # noqa: F401
-from awetools.cli import report  # noqa: F401
-from awetools.cli import plot  # noqa: F401
-from awetools.cli import cluster  # noqa: F401
-from awetools.cli import eval_wordsim  # noqa: F401
-from awetools.cli import eval_qbe  # noqa: F401
-from awetools.cli import eval_samediff  # noqa: F401
-from awetools.cli import train_phonetic  # noqa: F401
-from awetools.cli import embed  # noqa: F401
-from awetools.cli import train_skipgram  # noqa: F401
-from awetools.cli import synth  # noqa: F401
-from awetools.cli import align  # noqa: F401
-from awetools.cli import eval_translate  # noqa: F401
-from awetools.cli import eval_probe  # noqa: F401
+Each module registers itself on ``app`` (or ``eval_app``) when imported.  ``awe`` imports
+only the module of the command being run, so ``awe segment`` never pays for importing
+torch; ``awe --help`` and shell completion import them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+COMMANDS = {
+    "synth": "synth",
+    "segment": "segment",
+    "featurize": "featurize",
+    "train-phonetic": "train_phonetic",
+    "embed": "embed",
+    "cluster": "cluster",
+    "train-skipgram": "train_skipgram",
+    "align": "align",
+    "eval samediff": "eval_samediff",
+    "eval wordsim": "eval_wordsim",
+    "eval qbe": "eval_qbe",
+    "eval translate": "eval_translate",
+    "eval probe": "eval_probe",
+    "report": "report",
+    "plot": "plot",
+}
+
+
+def command_of(argv: list[str]) -> str:
+    """The command named on a command line (``eval`` takes its task): ``'eval qbe'``."""
+    words = [a for a in argv if not a.startswith("-")]
+    if words[:1] == ["eval"]:
+        return " ".join(words[:2])
+    return words[0] if words else ""
+
+
+def register(argv: list[str]) -> None:
+    """Import the module of the command in ``argv``, or every module if none is named."""
+    wanted = COMMANDS.get(command_of(argv))
+    for module in [wanted] if wanted else dict.fromkeys(COMMANDS.values()):
+        importlib.import_module(f"awetools.cli.{module}")

@@ -1,6 +1,7 @@
 """Entry point of the ``awe`` command.
 
-Every subcommand lives in its own module under ``awetools.cli`` and is registered here.
+Every subcommand lives in its own module under ``awetools.cli`` (listed in
+:mod:`awetools.cli.commands`) and registers itself on ``app`` or ``eval_app``.
 :func:`main` turns user errors (:class:`awetools.errors.AweError`) into one line on
 stderr and exit status 1, bad usage into exit status 2, and Ctrl-C into 130.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import typer
 
 from awetools import __version__
+from awetools.cli.commands import command_of, register
 from awetools.errors import AweError
 
 app = typer.Typer(
@@ -53,19 +55,6 @@ def _root(
     _state["debug"] = debug
 
 
-def _register() -> None:
-    """Import the subcommand modules; each attaches itself to ``app`` or ``eval_app``."""
-    from awetools.cli import commands  # noqa: F401  (side effect: registration)
-
-
-def _prog_name(argv: list[str]) -> str:
-    """``awe <command>`` (or ``awe eval <task>``) for error messages."""
-    words = [a for a in argv if not a.startswith("-")][:2]
-    if words and words[0] != "eval":
-        words = words[:1]
-    return " ".join(["awe", *words])
-
-
 def expand_config(argv: list[str]) -> list[str]:
     """Replace ``--config FILE`` by the options in FILE (Kaldi's ``--config``).
 
@@ -95,11 +84,11 @@ def expand_config(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``awe`` and return its exit status (1 for user errors, 2 for bad usage)."""
-    _register()
     argv = list(argv if argv is not None else sys.argv[1:])
-    prog = _prog_name(argv)
+    prog = " ".join(["awe", command_of(argv)]).strip()
     try:
         argv = expand_config(argv)
+        register(argv)
         app(args=argv, prog_name="awe")  # standalone: usage errors exit 2 by themselves
     except SystemExit as exc:
         if exc.code == 130:  # typer turns Ctrl-C into a silent exit 130

@@ -1,8 +1,7 @@
 """From eSpeak samples to corpus audio: words on a 16 kHz millisecond grid, utterances, noise.
 
-A word is trimmed to its first and last sample above -72 dBFS (eSpeak pads every call with
-exact zeros; the threshold keeps a few least significant bits of state-dependent ringing
-from moving the boundary), filtered by the speaker's spectral tilt, resampled to 16 kHz on its own and
+A word is trimmed to its first and last non-zero sample (eSpeak pads every call with
+exact zeros), filtered by the speaker's spectral tilt, resampled to 16 kHz on its own and
 padded with zeros to a whole number of milliseconds.  Utterances are words and silent
 gaps laid end to end, so every word's span in the utterance is known to the sample and,
 on the millisecond grid, is written exactly with three decimals (CTM, ``segments``).
@@ -17,16 +16,14 @@ from awetools.io.audio import resample
 
 SAMPLE_RATE = 16000
 GRID = SAMPLE_RATE // 1000  # samples per millisecond: every boundary falls on this grid
-TRIM_LEVEL = 8              # |int16 sample| above this (-72 dBFS) is part of the word
 
 
 def render_word(samples: np.ndarray, rate: int, tilt: float) -> np.ndarray:
     """eSpeak int16 samples of one word -> float32 16 kHz audio, length a multiple of GRID.
 
-    Returns an empty array when eSpeak produced only silence.  The word spans from the first
-    to the last sample above TRIM_LEVEL.
+    Returns an empty array when eSpeak produced only silence.
     """
-    voiced = np.flatnonzero(np.abs(samples.astype(np.int32)) > TRIM_LEVEL)
+    voiced = np.flatnonzero(samples)
     if voiced.size == 0:
         return np.zeros(0, np.float32)
     x = samples[voiced[0]: voiced[-1] + 1].astype(np.float64) / 32768.0

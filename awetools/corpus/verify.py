@@ -4,8 +4,10 @@ Every word is cut from its wav by the CTM and compared with the same word synthe
 alone on a fresh eSpeak by the same speaker with the same token voice (speaker
 parameters and seed come from the data dir's ``manifest.json``):
 
-- lengths must agree (eSpeak's Klatt generator carries a pitch-period remainder from
-  call to call, so Klatt words may differ by one 64-sample step at 22.05 kHz);
+- lengths should agree; eSpeak carries a little state from call to call (the Klatt
+  generator a pitch-period remainder, any voice a least significant bit at a word edge),
+  so a few words differ by one 1-ms grid step or, in Klatt voices, one 64-sample step at
+  22.05 kHz (2.9 ms);
 - the first word of each speaker's first utterance starts a job on a fresh engine, as
   the isolated word does, so the two must agree sample by sample;
 - in a clean corpus everything outside the spans must be digital silence.

@@ -36,7 +36,7 @@ METRICS = ("cosine", "euclidean")
 MAX_CELLS = 1 << 24
 TILE_ROWS = 16
 TILE_COLS = 512
-_CALL_VALUES = 1 << 30  # values per kernel call: keeps the uint32 per-thread histograms exact
+_UINT32_SAFE = (1 << 32) - 1  # values counted between flushes of the uint32 per-thread histograms
 
 
 @contextlib.contextmanager
@@ -107,6 +107,7 @@ class Counts:
         self.below = 0
         self.cells = np.zeros(bins.cells, dtype=np.int64)
         self.fine = np.zeros(fine, dtype=np.int64)
+        self.pending = 0
 
     def args(self) -> tuple:
         """The kernel arguments ``keys, k0, khi, shift, start, below, cells, fine``."""
@@ -114,16 +115,24 @@ class Counts:
         return (b.keys, b.k0, b.khi, b.shift, b.start, self.thread_below, self.thread_cells,
                 self.thread_fine)
 
+    def reserve(self, values: int) -> None:
+        """Make room for ``values`` more counts: flush first if a uint32 counter could overflow."""
+        if self.pending + values > _UINT32_SAFE:
+            self.flush()
+        self.pending += values
+
     def flush(self) -> None:
-        """Move the per-thread counts into the totals (before any could overflow)."""
+        """Move the per-thread counts into the int64 totals."""
         self.below += int(self.thread_below.sum())
         self.cells += self.thread_cells.sum(axis=0, dtype=np.int64)
         self.fine += self.thread_fine.sum(axis=0, dtype=np.int64)
         for array in (self.thread_below, self.thread_cells, self.thread_fine):
             array.fill(0)
+        self.pending = 0
 
     def at_thresholds(self) -> np.ndarray:
         """``[U]`` int64: number of counted distances ``<= keys[k]``."""
+        self.flush()
         b = self.bins
         before = self.below + np.concatenate([[0], np.cumsum(self.cells)[:-1]])[b.cell_of]
         if not b.shift:
@@ -296,16 +305,16 @@ class VectorPairs:
         """Number of pairs at distance ``<= t`` for every threshold key of ``bins``."""
         counts = Counts(bins, numba.get_num_threads())
         tiles = balanced_order((self.n + self.tile - 1) // self.tile)
-        per_tile = max(1, self.tile * self.n)
-        step = max(numba.get_num_threads(), min(len(tiles) // 50 + 1, _CALL_VALUES // per_tile))
+        step = max(numba.get_num_threads(), len(tiles) // 50 + 1)
         for s in range(0, len(tiles), step):
-            batch = tiles[s:s + step]
-            _count_rows(self.x, self.xt, self.euclid, batch, self.tile, self.cols, *counts.args())
-            counts.flush()
+            r0 = tiles[s:s + step] * self.tile
+            rows = np.minimum(r0 + self.tile, self.n) - r0
+            pairs = int(np.sum(rows * (self.n - 1) - (2 * r0 + rows - 1) * rows // 2))
+            counts.reserve(pairs)
+            _count_rows(self.x, self.xt, self.euclid, tiles[s:s + step], self.tile, self.cols,
+                        *counts.args())
             if tick is not None:
-                r0 = batch * self.tile
-                rows = np.minimum(r0 + self.tile, self.n) - r0
-                tick(int(np.sum(rows * (self.n - 1) - (2 * r0 + rows - 1) * rows // 2)))
+                tick(pairs)
         return counts.at_thresholds()
 
 
@@ -332,8 +341,8 @@ class CondensedPairs:
         step = 1 << 26
         for s in range(0, self.d.size, step):
             keys = ordered_keys(self.d[s:s + step])
+            counts.reserve(keys.size)
             _count_keys(keys, 1 << 16, *counts.args())
-            counts.flush()
             if tick is not None:
                 tick(keys.size)
         return counts.at_thresholds()

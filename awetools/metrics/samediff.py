@@ -106,7 +106,7 @@ def samediff(source: PairSource, labels: Sequence[str], speakers: Sequence[str] 
     uniq = keys[first].astype(np.int64)
     cum = np.r_[first[1:], keys.size]  # positives at distance <= each distinct one
     del keys
-    ranked = source.count(Bins(uniq, max_cells), tick)
+    ranked = source.count(Bins(uniq, min(max_cells, max(4096, n * (n - 1) // 2))), tick)
     curve = Curve(cum, ranked)
     result = {"ap": curve.average_precision(), "prb": curve.breakeven(),
               "swdp_ap": None, "swdp_prb": None,
