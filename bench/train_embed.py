@@ -5,17 +5,20 @@ Data: the real Free Spoken Digit Dataset (../shared/data/fsdd, or $AWE_SHARED_DA
 recordings 0-39 (1,600 tokens); validation = the same speakers, recordings 40-49 (400);
 test = the held-out speakers theo and yweweler (1,000).
 
-1. Training throughput (segments/s over the training part of an epoch, validation
-   excluded; best of the timed epochs) per architecture and CPU thread count.
+1. Training throughput per architecture and CPU thread count: segments per wall-clock
+   second over the training part of an epoch (validation excluded; best of the timed
+   epochs) and segments per CPU-second of this process (all its threads), which stays
+   meaningful on a machine shared with other work.
 2. A full contrastive run with the default options (1 thread): best epoch, wall time to
    the end of the best epoch, validation AP, and AP / SWDP-AP of the test speakers.
-3. `embed` throughput (segments/s, whole command path: read, embed, write) with 1 and 2
-   worker processes, and the downsampling baseline.
+3. `embed` throughput (whole command path: read, embed, write; wall and CPU seconds of
+   this process and its workers) with 1 and 2 worker processes, and the downsampling
+   baseline.
 
 Prints a markdown table; writes bench/results/train_embed.json.
 
-    .venv/bin/python bench/train_embed.py              # about 10-20 minutes on 2 cores
-    .venv/bin/python bench/train_embed.py --quick      # throughput only, 2 epochs each
+    .venv/bin/python -m bench.train_embed              # about 10-20 minutes on 2 idle cores
+    .venv/bin/python -m bench.train_embed --quick      # throughput only, 2 epochs each
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import time
 from pathlib import Path
@@ -100,10 +104,14 @@ def history(model_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (model_dir / "log.jsonl").read_text().splitlines()]
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
+def timed(fn) -> tuple[float, float]:
+    """Wall and CPU seconds (this process and its reaped children) of ``fn()``."""
+    def cpu() -> float:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    start, cpu_start = time.perf_counter(), cpu()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu() - cpu_start
 
 
 def main() -> None:
@@ -121,14 +129,17 @@ def main() -> None:
     results: dict = {"data": "FSDD: train 1600 / valid 400 tokens (4 speakers), test 1000 (2 held-out speakers)",
                      "cpu_count": os.cpu_count(), "load_average_start": os.getloadavg(),
                      "torch": torch.__version__, "training": [], "embed": []}
-    rows = ["| what | threads / jobs | segments/s |", "|---|---|---|"]
+    rows = ["| what | threads / jobs | segments/s (wall) | segments per CPU-s |", "|---|---|---|---|"]
     for name, model in ARCHITECTURES.items():
         for threads in args.threads:
             out = work / "m_throughput"
             run_training(work, model, args.throughput_epochs, threads, out)
-            speed = max(h["segments_per_s"] for h in history(out))
-            results["training"].append({"architecture": name, "threads": threads, "segments_per_s": speed})
-            rows.append(f"| train {name} | {threads} | {speed:.0f} |")
+            log = history(out)
+            speed = max(h["segments_per_s"] for h in log)
+            per_cpu = max(h["segments"] / h["train_cpu_s"] for h in log)
+            results["training"].append({"architecture": name, "threads": threads, "segments_per_s": speed,
+                                        "segments_per_cpu_s": round(per_cpu, 1), "epochs": log})
+            rows.append(f"| train {name} | {threads} | {speed:.0f} | {per_cpu:.0f} |")
             print(rows[-1], flush=True)
     model_dir = work / "m_default"
     if not args.quick:
@@ -143,27 +154,30 @@ def main() -> None:
             "architecture": "default (GRU 2x256, 128-d), contrastive, batch 128, 1 thread",
             "epochs_run": len(log), "best_epoch": best, "best_valid_ap": config["result"]["best_valid_ap"],
             "seconds_to_best": round(sum(h["time_s"] for h in log[:best]), 1),
-            "seconds_total": round(sum(h["time_s"] for h in log), 1),
+            "train_cpu_seconds_to_best": round(sum(h["train_cpu_s"] for h in log[:best]), 1),
+            "seconds_total": round(sum(h["time_s"] for h in log), 1), "epochs": log,
             "test_ap": scores["ap"], "test_swdp_ap": scores["swdp_ap"]}
         t = results["time_to_best"]
         rows.append(f"| time to best valid AP ({t['best_valid_ap']:.3f} at epoch {best}/{len(log)}; "
                     f"test AP {t['test_ap']:.3f}, SWDP-AP {t['test_swdp_ap']:.3f}) | 1 | "
-                    f"{t['seconds_to_best']:.0f} s |")
+                    f"{t['seconds_to_best']:.0f} s | {t['train_cpu_seconds_to_best']:.0f} CPU-s (training only) |")
         print(rows[-1], flush=True)
     else:
         run_training(work, ARCHITECTURES["default (GRU 2x256, 128-d)"], 1, 1, model_dir)
     all_scp = f"scp:{work}/feats.scp"
     torch.set_num_threads(1)
-    for jobs in (1, 2):
-        seconds = timed(lambda: embed_table(str(model_dir), all_scp, f"ark:{work}/emb.ark", device="cpu", nj=jobs))
-        results["embed"].append({"what": "model (GRU 2x256)", "jobs": jobs, "segments": 3000,
-                                 "seconds": round(seconds, 2), "segments_per_s": round(3000 / seconds, 1)})
-        rows.append(f"| embed, default model | {jobs} | {3000 / seconds:.0f} |")
+    runs = [("embed, default model, 1 thread", 1, lambda: embed_table(
+                str(model_dir), all_scp, f"ark:{work}/emb.ark", device="cpu", nj=1)),
+            ("embed, default model, 2 workers (incl. their start-up)", 2, lambda: embed_table(
+                str(model_dir), all_scp, f"ark:{work}/emb.ark", device="cpu", nj=2)),
+            ("embed --downsample 10", 1, lambda: downsample_table(all_scp, f"ark:{work}/ds.ark", 10))]
+    for what, jobs, fn in runs:
+        seconds, cpu = timed(fn)
+        results["embed"].append({"what": what, "jobs": jobs, "segments": 3000, "seconds": round(seconds, 2),
+                                 "cpu_seconds": round(cpu, 2), "segments_per_s": round(3000 / seconds, 1),
+                                 "segments_per_cpu_s": round(3000 / cpu, 1)})
+        rows.append(f"| {what} | {jobs} | {3000 / seconds:.0f} | {3000 / cpu:.0f} |")
         print(rows[-1], flush=True)
-    seconds = timed(lambda: downsample_table(all_scp, f"ark:{work}/ds.ark", 10))
-    results["embed"].append({"what": "downsample 10", "jobs": 1, "segments": 3000,
-                             "seconds": round(seconds, 2), "segments_per_s": round(3000 / seconds, 1)})
-    rows.append(f"| embed --downsample 10 | 1 | {3000 / seconds:.0f} |")
     results["load_average_end"] = os.getloadavg()
     print("\n".join(rows))
     print(f"\nload average at start {results['load_average_start']}, end {results['load_average_end']}")

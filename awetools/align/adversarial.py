@@ -155,10 +155,13 @@ def train_adversarial(src: np.ndarray, tgt: np.ndarray, options: AdversarialOpti
                     orthogonalize(w, options.map_beta)
                 bar.update()
         current = w.detach().cpu().numpy().copy()
+        trained = time.perf_counter()
         value, pairs = criterion(current)
         record = {"phase": "adversarial", "epoch": epoch, "criterion": value, "pairs": pairs,
                   "dis_loss": float(dis_loss) / (iterations * options.dis_steps),
-                  "map_lr": map_lr, "seconds": round(time.perf_counter() - start, 3)}
+                  "map_lr": map_lr, "iterations": iterations,
+                  "train_seconds": round(trained - start, 3),
+                  "criterion_seconds": round(time.perf_counter() - trained, 3)}
         map_lr = max(options.min_lr, map_lr * options.lr_decay)
         if value < best:
             if shrink_armed:

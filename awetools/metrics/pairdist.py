@@ -87,7 +87,9 @@ class Bins:
         span = self.khi - self.k0
         self.shift = max(0, span.bit_length() - (max_cells - 1).bit_length())
         self.cells = (span >> self.shift) + 1
-        self.cell_of = (self.keys - self.k0) >> self.shift
+        # offsets from k0 in uint64: float64 keys can span more than the int64 range
+        offset = self.keys.astype(np.uint64) - np.uint64(self.k0 % (1 << 64))
+        self.cell_of = (offset >> np.uint64(self.shift)).astype(np.int64)
         if self.shift:
             self.start = np.searchsorted(self.cell_of, np.arange(self.cells + 1)).astype(np.int64)
         else:
@@ -150,7 +152,7 @@ def _count(q, keys, k0, khi, shift, start, below, cells, fine, t):  # pragma: no
     if q < k0:
         below[t] += 1
         return
-    c = (q - k0) >> shift
+    c = np.int64((np.uint64(q) - np.uint64(k0)) >> np.uint64(shift))  # no int64 overflow
     cells[t, c] += 1
     if shift:
         a = start[c]

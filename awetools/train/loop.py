@@ -130,10 +130,11 @@ def fit(model: AweModel, data: TrainTensors, validate: Callable[[AweModel], dict
         torch.manual_seed(epoch_seed(options.seed, epoch))
         batches = shard(epoch_batches(data.labels, lengths, options.batch_size, options.seed,
                                       epoch, group_size), dist.rank, dist.world_size)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         loss = train_epoch(trained, optimizer, data, batches, loss_options, device, phase,
                            f"epoch {epoch}/{options.epochs}", dist.is_main)
         train_time = time.perf_counter() - start
+        cpu_time = time.process_time() - cpu_start
         loss = dist.mean(loss)
         scores = validate(model) if dist.is_main else {}
         ap = dist.broadcast(scores.get("ap", 0.0))
@@ -159,7 +160,8 @@ def fit(model: AweModel, data: TrainTensors, validate: Callable[[AweModel], dict
                  **{f"valid_{k}": round(v, 6) for k, v in scores.items()},
                  "best_epoch": state.best_epoch, "lr": state.lr,
                  "time_s": round(time.perf_counter() - start, 3),
-                 "train_time_s": round(train_time, 3),
+                 "train_time_s": round(train_time, 3), "train_cpu_s": round(cpu_time, 3),
+                 "segments": tokens,
                  "segments_per_s": round(tokens / max(train_time, 1e-9), 1)}
         state.history.append(entry)
         if dist.is_main:
