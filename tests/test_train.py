@@ -16,7 +16,7 @@ from awetools.io.tables import open_writer, read_matrices
 from awetools.train.batching import epoch_batches, pair_groups, shard
 from awetools.train.data import Caps, SetSpec, select_tokens, set_names, set_specs
 from awetools.train.losses import masked_mse, nt_xent, phone_cross_entropy, triplet_hardest
-from awetools.train.loop import LoopOptions
+from awetools.train.loop import LoopOptions, LoopState
 from awetools.train.objectives import LossOptions, partners
 from awetools.train.phonetic import PhoneticTraining, flat_differences, train_phonetic
 
@@ -127,6 +127,20 @@ def test_set_names_and_caps():
     assert select_tokens(text, Caps(max_types=1), rng) == ["s1", "s2", "s3"]
     kept = select_tokens(text, Caps(max_tokens=2, min_tokens=2), rng)
     assert len(kept) == 4 and {"s4", "s5"} <= set(kept)
+
+
+def test_plateau_bookkeeping():
+    state = LoopState(lr=1.0)
+    options = LoopOptions(lr_patience=2, patience=3)
+    aps = [0.5, 0.6, 0.6, 0.55, 0.7, 0.1, 0.1, 0.1]
+    improved = [state.record(e, ap, options) for e, ap in enumerate(aps, start=1) if not state.stopped_early]
+    assert improved == [True, True, False, False, True, False, False, False]
+    assert (state.best_epoch, state.best_ap, state.epoch) == (5, 0.7, 8)
+    assert state.lr == 0.25 and state.stopped_early  # halved after epochs 4 and 7; stop after 8
+    ae = LoopState()
+    for epoch in range(1, 6):
+        ae.record(epoch, 0.1, options, counts_for_stopping=False)
+    assert not ae.stopped_early
 
 
 def test_flat_differences_names_keys():

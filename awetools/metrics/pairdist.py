@@ -96,9 +96,8 @@ class Bins:
             self.start = np.zeros(1, dtype=np.int64)
 
 
-
 class Counts:
-    """Per-thread histograms (uint32, emptied into int64 totals after every kernel call)."""
+    """Per-thread uint32 histograms, emptied into int64 totals before any could overflow."""
 
     def __init__(self, bins: Bins, threads: int):
         self.bins = bins

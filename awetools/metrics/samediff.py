@@ -8,9 +8,10 @@ ranking, different-word pairs (any speaker) stay as negatives.
 Exact, with ties handled as :func:`sklearn.metrics.average_precision_score` handles them
 (pairs at equal distance form one operating point):
 
-    AP = 1/P * sum over distinct positive distances t of  n_pos(t) * P(<= t) / A(<= t)
+    AP = 1/P * sum over distinct positive distances t of  n_pos(t) * p(<= t) / A(<= t)
 
-where ``P(<= t)`` counts positives and ``A(<= t)`` all ranked pairs at distance ``<= t``.
+where ``P`` is the number of positive pairs, ``n_pos(t)`` those at exactly ``t``,
+``p(<= t)`` those at distance ``<= t`` and ``A(<= t)`` all ranked pairs at distance ``<= t``.
 Positives are few (``sum_w n_w (n_w - 1) / 2``), so their distances are computed and sorted;
 ``A(<= t)`` comes from one streamed pass over all pairs (:mod:`awetools.metrics.pairdist`),
 in memory that does not grow with N^2.  Distances come either from vectors

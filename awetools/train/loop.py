@@ -60,6 +60,24 @@ class LoopState:
     stopped_early: bool = False
     history: list[dict] = field(default_factory=list)
 
+    def record(self, epoch: int, ap: float, options: "LoopOptions", counts_for_stopping: bool = True) -> bool:
+        """Book an epoch's validation AP: best epoch, LR halving, early stop; True if it improved."""
+        self.epoch = epoch
+        improved = ap > self.best_ap
+        if improved:
+            self.best_ap, self.best_epoch = ap, epoch
+            self.bad_epochs = self.lr_bad_epochs = 0
+        else:
+            self.bad_epochs += 1
+            self.lr_bad_epochs += 1
+        if not counts_for_stopping:
+            self.bad_epochs = 0
+        if self.lr_bad_epochs >= options.lr_patience:
+            self.lr *= 0.5
+            self.lr_bad_epochs = 0
+        self.stopped_early = self.bad_epochs >= options.patience
+        return improved
+
 
 def epoch_seed(seed: int, epoch: int) -> int:
     """Torch seed of one epoch (dropout), derived from the run seed."""
@@ -138,22 +156,11 @@ def fit(model: AweModel, data: TrainTensors, validate: Callable[[AweModel], dict
         loss = dist.mean(loss)
         scores = validate(model) if dist.is_main else {}
         ap = dist.broadcast(scores.get("ap", 0.0))
-        state.epoch = epoch
-        if ap > state.best_ap:
-            state.best_ap, state.best_epoch = ap, epoch
-            state.bad_epochs = state.lr_bad_epochs = 0
+        # early stopping counts correspondence epochs only (cae)
+        if state.record(epoch, ap, options, counts_for_stopping=phase != "ae"):
             best_state = copy.deepcopy(model.state_dict())
-        else:
-            state.bad_epochs += 1
-            state.lr_bad_epochs += 1
-        if phase == "ae":
-            state.bad_epochs = 0  # early stopping only counts correspondence epochs
-        if state.lr_bad_epochs >= options.lr_patience:
-            state.lr *= 0.5
-            state.lr_bad_epochs = 0
-            for group in optimizer.param_groups:
-                group["lr"] = state.lr
-        state.stopped_early = state.bad_epochs >= options.patience
+        for group in optimizer.param_groups:
+            group["lr"] = state.lr
         tokens = sum(len(b) for b in batches) * dist.world_size
         entry = {"epoch": epoch, **({"phase": phase} if loss_options.objective == "cae" else {}),
                  "loss": round(loss, 6),
