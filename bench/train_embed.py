@@ -31,7 +31,6 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from awetools.corpus.fsdd import prepare_fsdd
@@ -89,13 +88,13 @@ def prepare(fsdd: Path, work: Path) -> dict[str, str]:
 
 
 def run_training(work: Path, model: dict, epochs: int, threads: int, out: Path,
-                 patience: int = 6) -> dict:
+                 patience: int = 6, max_tokens: int | None = None) -> dict:
     run = PhoneticTraining(
         out=out, train=[SetSpec("train", str(work / "train"), f"scp:{work}/train.scp")],
         valid=SetSpec("valid", str(work / "valid"), f"scp:{work}/valid.scp"),
         model={"dropout": 0.0, **model}, loss=LossOptions("contrastive"),
         loop=LoopOptions(epochs=epochs, batch_size=128, patience=patience, lr_patience=3),
-        caps=Caps(min_tokens=2), device="cpu", num_threads=threads, overwrite=True)
+        caps=Caps(min_tokens=2, max_tokens=max_tokens), device="cpu", num_threads=threads, overwrite=True)
     train_phonetic(run)
     return json.loads((out / "config.json").read_text())
 
@@ -119,6 +118,8 @@ def main() -> None:
     parser.add_argument("--fsdd", default=os.path.join(os.environ.get("AWE_SHARED_DATA", str(ROOT.parent / "shared" / "data")), "fsdd"))
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--throughput-epochs", type=int, default=2)
+    parser.add_argument("--throughput-tokens", type=int, default=60,
+                        help="tokens per word type in the throughput runs (10 types)")
     parser.add_argument("--epochs", type=int, default=30, help="epochs of the time-to-best run")
     parser.add_argument("--quick", action="store_true", help="throughput only")
     parser.add_argument("--out", default=str(ROOT / "bench/results/train_embed.json"))
@@ -133,7 +134,8 @@ def main() -> None:
     for name, model in ARCHITECTURES.items():
         for threads in args.threads:
             out = work / "m_throughput"
-            run_training(work, model, args.throughput_epochs, threads, out)
+            run_training(work, model, args.throughput_epochs, threads, out,
+                         max_tokens=args.throughput_tokens)
             log = history(out)
             speed = max(h["segments_per_s"] for h in log)
             per_cpu = max(h["segments"] / h["train_cpu_s"] for h in log)

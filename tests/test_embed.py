@@ -10,7 +10,7 @@ import torch
 
 from awetools.io.tables import open_writer, read_matrices, read_vectors
 from awetools.models.awe import ModelConfig, build_model
-from awetools.models.embed import downsample, embed_matrices, pad_batch
+from awetools.models.embed import downsample, embed_matrices
 from awetools.models.modeldir import CONFIG, WEIGHTS, format_header, load_model, save_weights, write_json
 from conftest import awe_subprocess
 

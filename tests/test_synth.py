@@ -17,7 +17,7 @@ import pytest
 import awetools.corpus.synth as synth
 from awetools.corpus.espeak import Espeak, language_files
 from awetools.corpus.presets import CorpusConfig
-from awetools.corpus.render import GRID, SAMPLE_RATE, add_noise, assemble, milliseconds, render_word
+from awetools.corpus.render import GRID, SAMPLE_RATE, add_noise, assemble, milliseconds, render_words
 from awetools.corpus.speakers import VARIANTS, Speaker, make_speakers, voice_definition
 from awetools.corpus.text import english_number, normalize_words, read_sentences, top_words
 from awetools.corpus.verify import Exactness, check_exactness
@@ -237,9 +237,11 @@ def test_read_sentences_paragraphs(tmp_path):
 def test_render_and_assemble():
     samples = np.zeros(1000, np.int16)
     samples[100:541] = 1000  # 441 samples at 22.05 kHz = 320 samples at 16 kHz
-    word = render_word(samples, 22050, 0.2)
-    assert len(word) % GRID == 0 and len(word) >= 320
-    assert len(render_word(np.zeros(50, np.int16), 22050, 0.0)) == 0
+    longer = np.concatenate([samples, samples[::-1]])
+    word, silent, other = render_words([samples, np.zeros(50, np.int16), longer], 22050, 0.2)
+    assert len(word) == 320 and len(silent) == 0 and len(other) % GRID == 0
+    assert np.array_equal(word, render_words([samples], 22050, 0.2)[0])  # batching changes nothing
+    assert word.dtype == np.float32 and abs(word[160] - 1000 / 32768 * 0.8) < 1e-3  # tilt 1 - 0.2
     signal, spans = assemble([np.ones(32, np.float32), np.ones(16, np.float32)], [48], 16, 160)
     assert spans == [(16, 32), (96, 16)] and len(signal) == 16 + 32 + 48 + 16 + 160
     assert milliseconds(0.0304) == 30 * GRID and milliseconds(0.0) == GRID

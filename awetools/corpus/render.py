@@ -18,19 +18,32 @@ SAMPLE_RATE = 16000
 GRID = SAMPLE_RATE // 1000  # samples per millisecond: every boundary falls on this grid
 
 
-def render_word(samples: np.ndarray, rate: int, tilt: float) -> np.ndarray:
-    """eSpeak int16 samples of one word -> float32 16 kHz audio, length a multiple of GRID.
+def render_words(words: list[np.ndarray], rate: int, tilt: float, batch: int = 32) -> list[np.ndarray]:
+    """eSpeak int16 samples of words -> float32 16 kHz audio, each a multiple of GRID long.
 
-    Returns an empty array when eSpeak produced only silence.
+    A word is empty when eSpeak produced only silence.  Words are resampled in batches of
+    similar length (one polyphase call per batch; zero padding leaves every word's samples
+    bit for bit as if it were resampled alone).
     """
-    voiced = np.flatnonzero(samples)
-    if voiced.size == 0:
-        return np.zeros(0, np.float32)
-    x = samples[voiced[0]: voiced[-1] + 1].astype(np.float64) / 32768.0
-    if tilt:
-        x = lfilter([1.0, -tilt], [1.0], x)  # gain 1-t at 0 Hz, 1+t at Nyquist
-    x = resample(x, rate, SAMPLE_RATE)
-    return np.concatenate([x, np.zeros(-len(x) % GRID)]).astype(np.float32)
+    trimmed = []
+    for samples in words:
+        voiced = np.flatnonzero(samples)
+        x = samples[voiced[0]: voiced[-1] + 1].astype(np.float64) / 32768.0 if voiced.size else np.zeros(0)
+        if tilt and len(x):
+            x[1:] -= tilt * x[:-1]  # FIR 1 - t z^-1: gain 1-t at 0 Hz, 1+t at Nyquist
+        trimmed.append(x)
+    out = [np.zeros(0, np.float32)] * len(words)
+    order = sorted((i for i, x in enumerate(trimmed) if len(x)), key=lambda i: len(trimmed[i]))
+    for first in range(0, len(order), batch):
+        rows = order[first:first + batch]
+        block = np.zeros((len(trimmed[rows[-1]]), len(rows)))  # time along axis 0, as resample wants
+        for column, i in enumerate(rows):
+            block[:len(trimmed[i]), column] = trimmed[i]
+        resampled = resample(block, rate, SAMPLE_RATE)
+        for column, i in enumerate(rows):
+            length = -(-len(trimmed[i]) * SAMPLE_RATE // rate)  # resample_poly's output length
+            out[i] = np.concatenate([resampled[:length, column], np.zeros(-length % GRID, np.float32)])
+    return out
 
 
 def milliseconds(seconds: float) -> int:

@@ -34,9 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-from awetools.corpus.espeak import Espeak, language_files
+from awetools.corpus.espeak import Espeak, Synthesis, language_files
 from awetools.corpus.presets import RUNNING_FRACTIONS, CorpusConfig
-from awetools.corpus.render import (SAMPLE_RATE, add_noise, assemble, milliseconds, render_word,
+from awetools.corpus.render import (SAMPLE_RATE, add_noise, assemble, milliseconds, render_words,
                                     to_pcm16)
 from awetools.corpus.speakers import (SPLITS, Speaker, TokenVoice, make_speakers, stable_hash,
                                       token_voice, voice_definition)
@@ -113,36 +113,45 @@ def plan_tokens(speaker: Speaker, count: int, rng: np.random.Generator) -> list[
     return [(token_voice(speaker, rng), int(rng.integers(2 ** 31))) for _ in range(count)]
 
 
-def say_word(engine: Espeak, speaker: Speaker, word: str, voice: TokenVoice, seed: int
-             ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """One token on the 16 kHz millisecond grid (float32; empty if eSpeak stayed silent) and its phones."""
+def say(engine: Espeak, word: str, voice: TokenVoice, seed: int) -> Synthesis:
+    """One token at eSpeak's rate (``engine`` already has the speaker's voice)."""
     engine.set_parameters(rate=voice.rate, pitch=voice.pitch)
-    said = engine.synthesize(word, seed=seed)
-    return render_word(said.samples, engine.sample_rate, speaker.tilt), tuple(said.phonemes)
+    return engine.synthesize(word, seed=seed)
+
+
+def say_all(engine: Espeak, speaker: Speaker, words: list[str], rng: np.random.Generator) -> list[Synthesis]:
+    """The tokens of one utterance, each synthesised on its own."""
+    return [say(engine, word, voice, seed)
+            for word, (voice, seed) in zip(words, plan_tokens(speaker, len(words), rng))]
+
+
+def lay_out(speaker: Speaker, words: list[str], said: list[Synthesis], audio: list[np.ndarray],
+            rng: np.random.Generator, snr: float | None = None
+            ) -> tuple[np.ndarray, list[tuple[int, int]], list[str], list[tuple[str, ...]]]:
+    """Rendered words end to end with the speaker's pauses (and noise) as one utterance.
+
+    Returns int16 16 kHz samples, each spoken word's (start, length) in samples, the
+    spoken words (eSpeak may stay silent on some) and their phone sequences.
+    """
+    kept = [i for i, samples in enumerate(audio) if len(samples)]
+    gaps = [milliseconds(speaker.pause * rng.uniform(*GAP_JITTER)) for _ in kept[1:]]
+    lead, tail = (milliseconds(rng.uniform(*EDGE_SILENCE)) for _ in range(2))
+    signal, spans = assemble([audio[i] for i in kept], gaps, lead, tail)
+    if snr is not None and spans:
+        signal = add_noise(signal, spans, snr, rng)
+    return to_pcm16(signal), spans, [words[i] for i in kept], [tuple(said[i].phonemes) for i in kept]
 
 
 def speak(engine: Espeak, speaker: Speaker, words: list[str], rng: np.random.Generator,
           snr: float | None = None) -> tuple[np.ndarray, list[tuple[int, int]], list[str],
                                              list[tuple[str, ...]]]:
-    """Synthesise ``words`` word by word as one utterance of ``speaker``.
+    """Synthesise ``words`` word by word as one utterance of ``speaker`` (see :func:`lay_out`).
 
     ``engine`` must already speak with the speaker's voice (:func:`prepare_engine`).
-    Returns int16 16 kHz samples, each spoken word's (start, length) in samples, the
-    spoken words (eSpeak may stay silent on some) and their phone sequences.
     """
-    audio, spoken, phones = [], [], []
-    for word, (voice, seed) in zip(words, plan_tokens(speaker, len(words), rng)):
-        samples, word_phones = say_word(engine, speaker, word, voice, seed)
-        if len(samples):
-            audio.append(samples)
-            spoken.append(word)
-            phones.append(word_phones)
-    gaps = [milliseconds(speaker.pause * rng.uniform(*GAP_JITTER)) for _ in audio[1:]]
-    lead, tail = (milliseconds(rng.uniform(*EDGE_SILENCE)) for _ in range(2))
-    signal, spans = assemble(audio, gaps, lead, tail)
-    if snr is not None and spans:
-        signal = add_noise(signal, spans, snr, rng)
-    return to_pcm16(signal), spans, spoken, phones
+    said = say_all(engine, speaker, words, rng)
+    audio = render_words([s.samples for s in said], engine.sample_rate, speaker.tilt)
+    return lay_out(speaker, words, said, audio, rng, snr)
 
 
 def write_wav(path: Path, samples: np.ndarray) -> None:
@@ -164,19 +173,26 @@ def prepare_engine(engine: Espeak, speaker: Speaker) -> None:
 
 
 def run_job(job: Job) -> list[Spoken]:
-    """Synthesise a job and write its wavs; returns the utterances spoken."""
-    done = []
+    """Synthesise a job and write its wavs; returns the utterances spoken.
+
+    Does what :func:`speak` does for each utterance, but resamples all words of the job
+    together (faster, same samples).
+    """
     try:
         job.wav_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise AweError(f"{job.wav_dir}: cannot create ({exc.strerror or exc})") from None
+    rngs = [utterance_rng(job.seed, utt.id) for utt in job.utterances]
     with Espeak() as engine:
         prepare_engine(engine, job.speaker)
-        for utt in job.utterances:
-            samples, spans, words, phones = speak(engine, job.speaker, utt.words,
-                                                  utterance_rng(job.seed, utt.id), job.snr)
-            if not words:
-                continue
+        said = [say_all(engine, job.speaker, utt.words, rng) for utt, rng in zip(job.utterances, rngs)]
+        rate = engine.sample_rate
+    audio = iter(render_words([s.samples for tokens in said for s in tokens], rate, job.speaker.tilt))
+    done = []
+    for utt, rng, tokens in zip(job.utterances, rngs, said):
+        samples, spans, words, phones = lay_out(job.speaker, utt.words, tokens,
+                                                [next(audio) for _ in tokens], rng, job.snr)
+        if words:
             write_wav(job.wav_dir / f"{utt.id}.wav", samples)
             done.append(Spoken(utt.id, job.speaker.id, words, spans, len(samples), phones))
     return done

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from awetools.corpus.espeak import Espeak
-from awetools.corpus.render import SAMPLE_RATE, to_pcm16
+from awetools.corpus.render import SAMPLE_RATE, render_words, to_pcm16
 from awetools.corpus.speakers import Speaker
-from awetools.corpus.synth import plan_tokens, prepare_engine, say_word, utterance_rng
+from awetools.corpus.synth import plan_tokens, prepare_engine, say, utterance_rng
 from awetools.io.alignments import read_ctm
 from awetools.io.datadir import DataDir
 
@@ -80,7 +80,8 @@ def check_exactness(directory: str | Path, max_utterances: int | None = None) ->
         for index, (word, (start, end), (voice, seed)) in enumerate(zip(words, spans, tokens)):
             with Espeak() as engine:
                 prepare_engine(engine, speaker)
-                alone = to_pcm16(say_word(engine, speaker, word.word, voice, seed)[0])
+                said = say(engine, word.word, voice, seed)
+                alone = to_pcm16(render_words([said.samples], engine.sample_rate, speaker.tilt)[0])
             same_length = len(alone) == end - start
             stats.words += 1
             stats.equal_length += same_length

@@ -53,18 +53,20 @@ segment_all() {
 run_stage 1 segment segment_all
 
 featurize_all() {
-  for dir in "$data"/*/*_words; do
-    [ "$(basename "$(dirname "$dir")")" = multi ] && continue
-    local name n
-    name=$(basename "$(dirname "$dir")")_$(basename "$dir" _words)
-    n=$(( nj < $(wc -l < "$dir/spk2utt") ? nj : $(wc -l < "$dir/spk2utt") ))
-    bin/split_data.sh "$dir" "$n"
-    $cmd JOB=1:"$n" "$exp/log/featurize.$name.JOB.log" \
-      awe featurize --config conf/mfcc.conf "$dir/split$n/JOB" \
-        "ark,scp:$exp/feats/$name.JOB.ark,$exp/feats/$name.JOB.scp"
-    cat "$exp/feats/$name".*.scp | sort > "$exp/feats/$name.scp"
+  # one featurisation over every set (fewer, larger jobs), then one scp per set
+  local sets n
+  sets=$(ls -d "$data"/*/*_words | grep -v "/multi/")
+  bin/combine_data.sh "$data/all_words" $sets
+  n=$(( nj < $(wc -l < "$data/all_words/spk2utt") ? nj : $(wc -l < "$data/all_words/spk2utt") ))
+  bin/split_data.sh "$data/all_words" "$n"
+  $cmd JOB=1:"$n" "$exp/log/featurize.JOB.log" \
+    awe featurize --config conf/mfcc.conf "$data/all_words/split$n/JOB" \
+      "ark,scp:$exp/feats/all.JOB.ark,$exp/feats/all.JOB.scp"
+  cat "$exp/feats"/all.*.scp | sort > "$exp/feats/all.scp"
+  for dir in $sets "$data/multi/dev_words"; do
+    local name=$(basename "$(dirname "$dir")")_$(basename "$dir" _words)
+    awk 'NR == FNR { k[$1]; next } $1 in k' "$dir/utt2spk" "$exp/feats/all.scp" > "$exp/feats/$name.scp"
   done
-  cat $(languages | sed "s|.*|$exp/feats/&_dev.scp|") | sort > "$exp/feats/multi_dev.scp"
 }
 mkdir -p "$exp/feats"
 run_stage 2 featurize featurize_all
