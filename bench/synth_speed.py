@@ -1,6 +1,6 @@
 """Benchmark: `awe synth` speed in words per second per core (eSpeak NG in-process).
 
-Part 1 runs the real job function (`awetools.corpus.synth.run_job`: word-by-word eSpeak
+Part 1 runs the real job function (`awetools.corpus.speak.run_job`: word-by-word eSpeak
 synthesis, spectral tilt, resampling to 16 kHz, layout, wav writing) in this one process,
 for isolated frequent words of each language and for English running speech (sentences
 from --text).  It reports words per CPU-second of this process (what one core sustains,
@@ -31,7 +31,8 @@ import time
 from pathlib import Path
 
 from awetools.corpus.presets import DEFAULT_LANGUAGES, CorpusConfig
-from awetools.corpus.synth import plan_isolated, plan_running, run_job
+from awetools.corpus.plan import plan_isolated, plan_running
+from awetools.corpus.speak import run_job
 from awetools.corpus.text import read_sentences
 
 ROOT = Path(__file__).resolve().parents[1]

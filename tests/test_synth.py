@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import awetools.corpus.speak as speak
 import awetools.corpus.synth as synth
 from awetools.corpus.espeak import Espeak, language_files
 from awetools.corpus.presets import CorpusConfig
@@ -22,6 +23,7 @@ from awetools.corpus.speakers import VARIANTS, Speaker, make_speakers, voice_def
 from awetools.corpus.text import english_number, normalize_words, read_sentences, top_words
 from awetools.corpus.verify import Exactness, check_exactness
 from awetools.corpus.verify import read_wav as read_synth_wav
+from awetools.errors import AweError
 from awetools.io.alignments import read_ctm
 from awetools.io.datadir import DataDir, read_kaldi_table
 from conftest import awe_command
@@ -176,9 +178,9 @@ def test_first_utterance_of_a_job_resynthesises_exactly(corpus):
     utt = sorted(data.wav_scp)[0]
     speaker = speaker_of(corpus, "en", "train", data.utt2spk[utt])
     with Espeak() as engine:
-        synth.prepare_engine(engine, speaker)
-        samples, spans, words, _ = synth.speak(engine, speaker, data.text[utt].split(),
-                                               synth.utterance_rng(3, utt))
+        speak.prepare_engine(engine, speaker)
+        samples, spans, words, _ = speak.speak(engine, speaker, data.text[utt].split(),
+                                               speak.utterance_rng(3, utt))
     assert np.array_equal(samples, read_wav(data.wav_scp[utt]))
     assert words == data.text[utt].split()
 
@@ -358,3 +360,8 @@ def test_sigint_with_workers_leaves_no_corpus(text_file, tmp_path):
     assert stderr.decode().strip().splitlines()[-1] == "awe synth: interrupted"
     assert "Traceback" not in stderr.decode()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_full_disk_is_a_one_line_error():
+    with pytest.raises(AweError, match=r"/dev/full: cannot write \(No space left on device\)"):
+        speak.write_wav(Path("/dev/full"), np.zeros(160000, np.int16))

@@ -25,6 +25,7 @@ def translate_command(
     csls_k: int = typer.Option(10, "--csls-k", help="Neighbourhood size of CSLS."),
     src_format: str = typer.Option("auto", "--src-format", help="auto, word2vec, word2vec-binary or glove."),
     tgt_format: str = typer.Option("auto", "--tgt-format", help="auto, word2vec, word2vec-binary or glove."),
+    src_max_vocab: int | None = typer.Option(None, "--src-max-vocab", help="Keep the first N source words (types) only."),
     tgt_max_vocab: int | None = typer.Option(None, "--tgt-max-vocab", help="Search the first N target words only."),
     lowercase: bool = typer.Option(False, "--lowercase", help="Lower-case words, labels and dictionary entries."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
@@ -49,7 +50,8 @@ def translate_command(
                              classify=classify, map_dir=str(map_dir) if map_dir else None,
                              normalize=normalize, closed_set=closed_set, csls_k=csls_k,
                              src_format=src_format, tgt_format=tgt_format,
-                             tgt_max_vocab=tgt_max_vocab, lowercase=lowercase)
+                             src_max_vocab=src_max_vocab, tgt_max_vocab=tgt_max_vocab,
+                             lowercase=lowercase)
     result = evaluate_translate(inputs, device)
     if json_path is not None:
         with atomic_open(json_path) as out:

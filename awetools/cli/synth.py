@@ -9,7 +9,8 @@ import typer
 
 from awetools.cli.main import app
 from awetools.corpus.presets import PRESETS, preset_config
-from awetools.corpus.synth import build_corpus, supported_languages
+from awetools.corpus.plan import supported_languages
+from awetools.corpus.synth import build_corpus
 from awetools.corpus.text import default_texts
 
 

@@ -25,7 +25,7 @@ import numpy as np
 from awetools.corpus.espeak import Espeak
 from awetools.corpus.render import SAMPLE_RATE, render_words, to_pcm16
 from awetools.corpus.speakers import Speaker
-from awetools.corpus.synth import plan_tokens, prepare_engine, say, utterance_rng
+from awetools.corpus.speak import plan_tokens, prepare_engine, say, utterance_rng
 from awetools.io.alignments import read_ctm
 from awetools.io.datadir import DataDir
 

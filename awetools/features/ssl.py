@@ -378,27 +378,28 @@ class SslFeatures:
     def _extract_group(self, waveforms: list[np.ndarray]) -> list[np.ndarray]:
         windows: list[np.ndarray] = []
         stats: list[np.ndarray | None] = []
-        plans: list[tuple[int, np.ndarray]] = []  # (index of its first window, chunk plan)
+        kept: list[tuple[int, int]] = []  # frames of each window that its chunk keeps
+        counts: list[int] = []            # windows per waveform
         hop, field = self.hop, self.receptive_field
         for samples in waveforms:
             if self.checkpoint.do_normalize:
                 samples = zero_mean_unit_var(samples)
             plan = self._chunks(self.num_frames(len(samples)))
-            plans.append((len(windows), plan))
+            counts.append(len(plan))
             if len(plan):
                 windows += [samples[lo * hop:(hi - 1) * hop + field] for lo, _, _, hi in plan]
+                kept += [(a - lo, b - lo) for lo, a, b, _ in plan]
                 stats += [self._recording_stats(samples)] * len(plan)
-        outputs: list[np.ndarray] = [np.empty(0)] * len(windows)
+        pieces: list[np.ndarray] = [np.empty(0)] * len(windows)
         for batch in self._batches([len(w) for w in windows]):
             frames = self._forward([windows[i] for i in batch], [stats[i] for i in batch])
-            for index, piece in zip(batch, frames):
-                outputs[index] = piece
-        return [
-            np.concatenate([outputs[offset + k][a - lo:b - lo]
-                            for k, (lo, a, b, _) in enumerate(plan)], axis=0)
-            if len(plan) else np.zeros((0, self.dim), dtype=np.float32)
-            for offset, plan in plans
-        ]
+            for index, window_frames in zip(batch, frames):
+                start, stop = kept[index]
+                pieces[index] = window_frames[start:stop].copy()  # frees the batch's array
+        ends = np.cumsum(counts)
+        return [np.concatenate(pieces[end - count:end], axis=0) if count
+                else np.zeros((0, self.dim), dtype=np.float32)
+                for end, count in zip(ends, counts)]
 
     def _chunks(self, num_frames: int) -> np.ndarray:
         if self.config.chunk_seconds <= 0:

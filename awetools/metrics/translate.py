@@ -14,8 +14,6 @@ target words, or with ``closed_set`` only the target words that occur as labels.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
-
 import numpy as np
 import torch
 
@@ -112,6 +110,7 @@ class TranslateInputs:
     csls_k: int = 10
     src_format: str = "auto"
     tgt_format: str = "auto"
+    src_max_vocab: int | None = None
     tgt_max_vocab: int | None = None
     lowercase: bool = False
 
@@ -138,9 +137,10 @@ def evaluate_translate(inputs: TranslateInputs, device: str = "auto") -> dict:
         words, vectors = _segments(inputs.src, inputs.labels, inputs.lowercase)
     else:
         source = load_source_vectors(inputs.src, inputs.labels, None, inputs.src_format,
-                                     lowercase=inputs.lowercase)
+                                     inputs.src_max_vocab, inputs.lowercase)
         words, vectors = source.words, source.vectors
     tgt_vectors = tgt.vectors
+    saved = None
     if inputs.map_dir is not None:
         saved = load_map(inputs.map_dir)
         vectors, tgt_vectors = saved.map_src(vectors), saved.normalize_tgt(tgt_vectors)
@@ -158,5 +158,7 @@ def evaluate_translate(inputs: TranslateInputs, device: str = "auto") -> dict:
         result = translation_scores(vectors, words, tgt_vectors, tgt.words, pairs, source_name,
                                     inputs.csls_k, device=torch_device)
     result["inputs"] = asdict(inputs)
+    if saved is not None:
+        result["map"] = {key: saved.meta.get(key) for key in ("method", "map", "criterion", "criterion_pairs")}
     result["config"] = {"csls_k": inputs.csls_k, "ks": list(KS), "device": str(torch_device)}
     return result

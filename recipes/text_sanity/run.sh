@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Text-to-text sanity check of awe align (issue 7): two PPMI-SVD spaces trained on disjoint
+# halves of ../shared/data/text/en must align without a dictionary almost as well as with
+# one; then text (PPMI-SVD on all the text, 50-d) against GloVe 6B 50-d. Prints a table
+# of P@1/P@10 (NN and CSLS) on held-out identical-word pairs and the unsupervised criterion.
+#
+# Usage: ./run.sh [--stage N] [--stop-stage M] [--text DIR] [--glove FILE] [--restarts N] [--redo true]
+set -euo pipefail
+cd "$(dirname "$0")"
+. bin/path.sh
+
+stage=0
+stop_stage=100
+text=$AWE_SHARED_DATA/text/en
+glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
+exp=exp
+dim=100          # dimension of the two half-corpus spaces
+vocab=5000       # most frequent words of each side used for alignment and retrieval
+glove_vocab=20000
+dico_words=5000  # identical words split 4:1 into train/test dictionaries
+restarts=3
+seed=0
+redo=false
+help_message="$(sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//')"
+. bin/parse_options.sh
+. bin/stages.sh
+
+spaces=$exp/spaces
+run_stage 0 spaces bash -c "local/ppmi_svd.py --dim $dim '$text' $spaces &&
+  local/ppmi_svd.py --dim 50 --parts all '$text' $spaces"
+
+run_stage 1 dicts bash -c "local/make_dicts.sh $dico_words $spaces/half_a.$dim.txt $spaces/half_b.$dim.txt $exp/dico_halves &&
+  local/make_dicts.sh $dico_words $spaces/all.50.txt '$glove' $exp/dico_glove"
+
+# name src tgt src_vocab tgt_vocab dico_prefix
+pairs=("halves $spaces/half_a.$dim.txt $spaces/half_b.$dim.txt $vocab $vocab $exp/dico_halves"
+       "glove $spaces/all.50.txt $glove $vocab $glove_vocab $exp/dico_glove")
+
+align_all() {
+  local name src tgt sv tv dico
+  for p in "${pairs[@]}"; do
+    read -r name src tgt sv tv dico <<< "$p"
+    local common=(--src-max-vocab "$sv" --tgt-max-vocab "$tv" --seed "$seed" --overwrite)
+    awe align "${common[@]}" --method procrustes --dico "$dico.train" \
+      "$src" "$tgt" "$exp/align/${name}_procrustes"
+    awe align "${common[@]}" --method procrustes --dico "$dico.train" --refinements 5 \
+      "$src" "$tgt" "$exp/align/${name}_procrustes_refined"
+    awe align "${common[@]}" --config conf/adversarial.conf --restarts "$restarts" \
+      "$src" "$tgt" "$exp/align/${name}_adversarial"
+  done
+}
+run_stage 2 align align_all
+
+eval_all() {
+  local name src tgt sv tv dico method
+  mkdir -p "$exp/results"
+  for p in "${pairs[@]}"; do
+    read -r name src tgt sv tv dico <<< "$p"
+    for method in identity procrustes procrustes_refined adversarial; do
+      local map=(--map "$exp/align/${name}_$method")
+      if [ "$method" = identity ]; then
+        [ "$name" = halves ] || continue   # PPMI-SVD and GloVe share no coordinates
+        map=(--normalize renorm,center,renorm)
+      fi
+      echo -n "${name}_$method: "
+      awe eval translate "${map[@]}" --dico "$dico.test" --src-max-vocab "$sv" --tgt-max-vocab "$tv" \
+        --json "$exp/results/${name}_$method.json" "$src" "$tgt"
+    done
+  done
+}
+run_stage 3 eval eval_all
+
+run_stage 4 report awe report --title "Text-to-text sanity check: P@k on held-out identical pairs" \
+  -c "nn.p@1" -c "csls.p@1" -c "nn.p@10" -c "csls.p@10" -c map.criterion -c n_queries -c coverage \
+  --markdown "$exp/results/table.md" --json "$exp/results/table.json" \
+  "$exp"/results/halves_*.json "$exp"/results/glove_*.json
