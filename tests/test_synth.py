@@ -317,6 +317,8 @@ def test_bad_text_files(run_awe, tmp_path):
 def test_bad_usage(run_awe, tmp_path):
     rc, _, stderr = run_awe(["synth", "--preset", "huge", tmp_path / "c"])
     assert rc == 2 and "--preset" in stderr
+    rc, _, stderr = run_awe(["synth", "--languages", "none", "--target-language", "none", tmp_path / "c"])
+    assert rc == 1 and "nothing to synthesise" in stderr and not (tmp_path / "c").exists()
 
 
 def test_list_languages(run_awe):
@@ -343,11 +345,12 @@ def test_interrupt_leaves_no_corpus(run_awe, text_file, tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_sigint_with_workers_leaves_no_corpus(text_file, tmp_path):
-    """A real Ctrl-C (SIGINT to the process group) while two workers synthesise."""
+@pytest.mark.parametrize("nj", [1, 2])
+def test_sigint_leaves_no_corpus(text_file, tmp_path, nj):
+    """A real Ctrl-C (SIGINT to the process group) while eSpeak runs in-process or in workers."""
     out = tmp_path / "c"
     env = {**os.environ, "AWE_NO_PROGRESS": "1"}
-    process = subprocess.Popen([*awe_command(), "synth", "--nj", "2", "--languages", "de,es,fr",
+    process = subprocess.Popen([*awe_command(), "synth", "--nj", str(nj), "--languages", "de,es,fr",
                                 "--num-words", "400", "--text", str(text_file), str(out)],
                                stderr=subprocess.PIPE, env=env, start_new_session=True)
     deadline = time.time() + 120

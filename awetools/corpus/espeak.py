@@ -17,9 +17,13 @@ sequence of calls made on it.  :meth:`Espeak.close` unloads the copy.
 from __future__ import annotations
 
 import _ctypes
+import contextlib
 import ctypes
 import shutil
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -83,6 +87,27 @@ def variant_file(name: str) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends.
+
+    A KeyboardInterrupt raised inside the synth callback cannot cross eSpeak's C frames
+    (ctypes would print it and carry on), so during a call into eSpeak SIGINT is only
+    noted, and re-sent to this process afterwards.  Only possible in the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        signal.raise_signal(signal.SIGINT)
+
+
 def _short_temp_dir() -> Path:
     """A new temporary directory whose path leaves room for a file name in 40 bytes."""
     for parent in (None, "/tmp", "/var/tmp", "/dev/shm"):
@@ -137,6 +162,7 @@ class Espeak:
         lib.espeak_SetSynthCallback(self._callback)
 
     def _collect(self, wav, count: int, events) -> int:
+        """The synth callback: keep samples and phonemes."""
         if count > 0:
             self._chunks.append(np.frombuffer(ctypes.string_at(wav, 2 * count), dtype=np.int16))
         i = 0
@@ -175,8 +201,9 @@ class Espeak:
         self._chunks, self._phonemes = [], []
         self._lib.espeak_ng_SetRandSeed(seed)
         data = text.encode("utf-8")
-        status = self._lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8,
-                                        None, None)
+        with _ctrl_c_deferred():
+            status = self._lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8,
+                                            None, None)
         if status != 0:
             raise AweError(f"eSpeak NG failed to speak '{text}' (status {status})")
         samples = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)

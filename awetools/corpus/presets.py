@@ -50,6 +50,8 @@ class CorpusConfig:
 
     def check(self) -> None:
         """Refuse impossible sizes early, before any synthesis."""
+        if not self.languages and not self.target:
+            raise AweError("nothing to synthesise: no isolated-word language and no target language")
         if self.num_words < 1 and self.languages:
             raise AweError(f"--num-words must be at least 1 (got {self.num_words})")
         if self.target and self.running_words < 10:
