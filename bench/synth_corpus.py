@@ -87,8 +87,11 @@ def table(title: str, rows: dict[str, dict]) -> None:
             continue
         note = (f"extrapolated from {int(row['measured_tokens'])} tokens" if row.get("extrapolated")
                 else "measured")
+        types = row["types"]
+        if row.get("extrapolated") and row["kind"] == "running":  # types grow sublinearly: not scaled
+            types = f"{types} in the slice"
         print(f"| {language} | {row['kind']} | {int(row['speakers'])} | {int(row['tokens'])} | "
-              f"{row['types']} | {row['hours']:.2f} | {row['speech_hours']:.2f} | {note} |")
+              f"{types} | {row['hours']:.2f} | {row['speech_hours']:.2f} | {note} |")
         total_tokens += row["tokens"]
         total_hours += row["hours"]
     print(f"| total | | | {int(total_tokens)} | | {total_hours:.2f} | | |")

@@ -6,5 +6,6 @@ export AWE_ROOT
 PATH=$AWE_ROOT/bin:$PATH
 export PATH
 export LC_ALL=C
+export MANPATH=$AWE_ROOT/man:${MANPATH:-}
 export AWE_SHARED_DATA=${AWE_SHARED_DATA:-$AWE_ROOT/../shared/data}
 command -v awe >/dev/null || { echo "awe not found: run 'make env' in $AWE_ROOT or activate its environment" >&2; return 1; }

@@ -19,6 +19,7 @@ from awetools.align.normalize import apply_normalization, normalize
 from awetools.align.pipeline import AlignConfig, align
 from awetools.align.procrustes import apply_map, fit_map
 from awetools.errors import AweError
+from awetools.io.tables import write_vectors
 from awetools.io.wordvectors import read_word_vectors, write_word_vectors
 
 
@@ -307,3 +308,24 @@ def test_align_usage_errors(spaces, run_awe):
     (d / "out").mkdir()
     rc, _, err = run_awe(["align", "--dico", "identical", d / "src.txt", d / "tgt.txt", d / "out"])
     assert rc == 1 and "output directory exists" in err
+
+
+def test_align_segment_table_averaged_per_label(spaces, run_awe, tmp_path):
+    """Speech side: noisy segment embeddings averaged per label, aligned with identical strings."""
+    d, q = spaces
+    words, vecs = read_word_vectors(d / "src.txt")
+    rng = np.random.default_rng(2)
+    keys = [f"spk{t}-{i:03d}" for i in range(300) for t in range(2)]
+    tokens = np.repeat(vecs[:300], 2, axis=0) + rng.normal(scale=0.01, size=(600, 12)).astype(np.float32)
+    write_vectors(f"h5:{tmp_path / 'seg.h5'}", keys, tokens)
+    (tmp_path / "text").write_text("".join(f"{k} {words[int(k[-3:])]}\n" for k in sorted(keys)))
+    rc, _, err = run_awe(["align", "--method", "procrustes", "--dico", "identical", "--src-labels",
+                          tmp_path / "text", f"h5:{tmp_path / 'seg.h5'}", d / "tgt.txt", tmp_path / "out"])
+    assert rc == 0, err
+    np.testing.assert_allclose(np.load(tmp_path / "out" / "W.npy"), q, atol=1e-2)
+    meta = json.loads((tmp_path / "out" / "map.json").read_text())
+    assert meta["src_words"] == 300 and meta["seed_dictionary"]["kept"] == 300
+    rc, out, err = run_awe(["eval", "translate", "--classify", "--labels", tmp_path / "text", "--map",
+                            tmp_path / "out", f"h5:{tmp_path / 'seg.h5'}", d / "tgt.txt"])
+    assert rc == 0, err
+    assert "accuracy nn=1.0000" in out and "segments=600 coverage=1.000" in out
