@@ -28,7 +28,7 @@ def render_words(words: list[np.ndarray], rate: int, tilt: float, batch: int = 3
     trimmed = []
     for samples in words:
         voiced = np.flatnonzero(samples)
-        x = samples[voiced[0]: voiced[-1] + 1].astype(np.float64) / 32768.0 if voiced.size else np.zeros(0)
+        x = samples[voiced[0]: voiced[-1] + 1] / 32768.0 if voiced.size else np.zeros(0)
         if tilt and len(x):
             x[1:] -= tilt * x[:-1]  # FIR 1 - t z^-1: gain 1-t at 0 Hz, 1+t at Nyquist
         trimmed.append(x)

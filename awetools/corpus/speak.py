@@ -54,7 +54,8 @@ def say(engine: Espeak, word: str, voice: TokenVoice, seed: int) -> Synthesis:
     return engine.synthesize(word, seed=seed)
 
 
-def say_all(engine: Espeak, speaker: Speaker, words: list[str], rng: np.random.Generator) -> list[Synthesis]:
+def say_all(engine: Espeak, speaker: Speaker, words: list[str],
+            rng: np.random.Generator) -> list[Synthesis]:
     """The tokens of one utterance, each synthesised on its own."""
     return [say(engine, word, voice, seed)
             for word, (voice, seed) in zip(words, plan_tokens(speaker, len(words), rng))]

@@ -115,6 +115,9 @@ def token_voice(speaker: Speaker, rng: np.random.Generator) -> TokenVoice:
     return TokenVoice(rate=int(round(rate)), pitch=int(np.clip(pitch, 0, 100)))
 
 
+_REPLACED = ("language", "name", "flutter", "echo")  # variant lines the definition replaces
+
+
 def voice_definition(speaker: Speaker, language_file: Path) -> str:
     """Text of an eSpeak voice file: the language's file, the variant, scaled formants.
 
@@ -126,7 +129,7 @@ def voice_definition(speaker: Speaker, language_file: Path) -> str:
     other = []
     for line in variant_file(speaker.variant).read_text(encoding="utf-8").splitlines():
         fields = line.split()
-        if not fields or fields[0].startswith("//") or fields[0] in ("language", "name", "flutter", "echo"):
+        if not fields or fields[0].startswith("//") or fields[0] in _REPLACED:
             continue
         if fields[0] == "formant" and len(fields) >= 5:
             formants[int(fields[1])] = [int(v) for v in fields[2:5]]

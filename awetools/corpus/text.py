@@ -47,7 +47,8 @@ def english_number(n: int) -> list[str]:
 
 
 def english_year(n: int) -> list[str]:
-    """Years 1100-1999 read in pairs: ``nineteen forty seven``, ``eighteen hundred``, ``nineteen oh five``."""
+    """Years 1100-1999 read in pairs: ``nineteen forty seven``, ``eighteen hundred``,
+    ``nineteen oh five``."""
     century, rest = divmod(n, 100)
     if rest == 0:
         return english_number(century) + ["hundred"]
@@ -108,8 +109,9 @@ def top_words(language: str, count: int) -> list[str]:
     import wordfreq
 
     if language not in wordfreq.available_languages():
+        available = ", ".join(sorted(wordfreq.available_languages()))
         raise AweError(f"language '{language}' has no wordfreq word list (isolated-word "
-                       f"languages need one; available: {', '.join(sorted(wordfreq.available_languages()))})")
+                       f"languages need one; available: {available})")
     words: list[str] = []
     for word in wordfreq.iter_wordlist(language):
         if normalize_words(word, language) == [word] and len(word) >= 2:

@@ -6,8 +6,8 @@ parameters and seed come from the data dir's ``manifest.json``):
 
 - lengths should agree; eSpeak carries a little state from call to call (the Klatt
   generator a pitch-period remainder, any voice a least significant bit at a word edge),
-  so a few words differ by one 1-ms grid step or, in Klatt voices, one 64-sample step at
-  22.05 kHz (2.9 ms);
+  so about 1 % of words differ by one 1-ms grid step or, in Klatt voices, by one or two
+  64-sample steps at 22.05 kHz (2.9 ms each);
 - the first word of each speaker's first utterance starts a job on a fresh engine, as
   the isolated word does, so the two must agree sample by sample;
 - in a clean corpus everything outside the spans must be digital silence.

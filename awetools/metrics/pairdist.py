@@ -36,7 +36,6 @@ METRICS = ("cosine", "euclidean")
 MAX_CELLS = 1 << 24
 TILE_ROWS = 64
 TILE_COLS = 1024
-_UINT32_SAFE = (1 << 32) - 1  # values counted between flushes of the uint32 per-thread histograms
 
 
 @contextlib.contextmanager
@@ -97,54 +96,50 @@ class Bins:
 
 
 class Counts:
-    """Per-thread uint32 histograms, emptied into int64 totals before any could overflow."""
+    """Per-thread histograms: uint8 counters (small, so they stay in cache) that carry
+    into int64 ones every 256 counts."""
 
     def __init__(self, bins: Bins, threads: int):
         self.bins = bins
         fine = len(bins.keys) if bins.shift else 1
-        self.thread_below = np.zeros(threads, dtype=np.int64)
-        self.thread_cells = np.zeros((threads, bins.cells), dtype=np.uint32)
-        self.thread_fine = np.zeros((threads, fine), dtype=np.uint32)
-        self.below = 0
-        self.cells = np.zeros(bins.cells, dtype=np.int64)
-        self.fine = np.zeros(fine, dtype=np.int64)
-        self.pending = 0
+        self.below = np.zeros(threads, dtype=np.int64)
+        self.cells = np.zeros((threads, bins.cells), dtype=np.uint8)
+        self.cells_carry = np.zeros((threads, bins.cells), dtype=np.int64)  # pages touched lazily
+        self.fine = np.zeros((threads, fine), dtype=np.uint8)
+        self.fine_carry = np.zeros((threads, fine), dtype=np.int64)
 
     def args(self) -> tuple:
-        """The kernel arguments ``keys, k0, khi, shift, start, below, cells, fine``."""
+        """The kernel arguments ``keys, k0, khi, shift, start, below, cells, cells_carry, fine,
+        fine_carry``."""
         b = self.bins
-        return (b.keys, b.k0, b.khi, b.shift, b.start, self.thread_below, self.thread_cells,
-                self.thread_fine)
-
-    def reserve(self, values: int) -> None:
-        """Make room for ``values`` more counts: flush first if a uint32 counter could overflow."""
-        if self.pending + values > _UINT32_SAFE:
-            self.flush()
-        self.pending += values
-
-    def flush(self) -> None:
-        """Move the per-thread counts into the int64 totals."""
-        self.below += int(self.thread_below.sum())
-        self.cells += self.thread_cells.sum(axis=0, dtype=np.int64)
-        self.fine += self.thread_fine.sum(axis=0, dtype=np.int64)
-        for array in (self.thread_below, self.thread_cells, self.thread_fine):
-            array.fill(0)
-        self.pending = 0
+        return (b.keys, b.k0, b.khi, b.shift, b.start, self.below, self.cells, self.cells_carry,
+                self.fine, self.fine_carry)
 
     def at_thresholds(self) -> np.ndarray:
         """``[U]`` int64: number of counted distances ``<= keys[k]``."""
-        self.flush()
         b = self.bins
-        before = self.below + np.concatenate([[0], np.cumsum(self.cells)[:-1]])[b.cell_of]
+        cells = self.cells.sum(axis=0, dtype=np.int64) + self.cells_carry.sum(axis=0)
+        before = int(self.below.sum()) + np.concatenate([[0], np.cumsum(cells)[:-1]])[b.cell_of]
         if not b.shift:
-            return before + self.cells[b.cell_of]
-        cum = np.cumsum(self.fine)
+            return before + cells[b.cell_of]
+        cum = np.cumsum(self.fine.sum(axis=0, dtype=np.int64) + self.fine_carry.sum(axis=0))
         first = b.start[b.cell_of]  # the cell's first threshold
         return before + cum - np.where(first > 0, cum[first - 1], 0)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _count(q, keys, k0, khi, shift, start, below, cells, fine, t):  # pragma: no cover - compiled
+def _bump(low, carry, t, i):  # pragma: no cover - compiled
+    """Add one to the counter ``[t, i]`` kept as ``low`` (uint8) + ``carry`` (int64)."""
+    v = low[t, i]
+    if v == 255:
+        low[t, i] = 0
+        carry[t, i] += 256
+    else:
+        low[t, i] = v + 1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _count(q, keys, k0, khi, shift, start, below, cells, cells_carry, fine, fine_carry, t):  # pragma: no cover - compiled
     """Histogram one ordered key ``q`` into thread ``t``'s counters."""
     if q > khi:
         return
@@ -152,7 +147,7 @@ def _count(q, keys, k0, khi, shift, start, below, cells, fine, t):  # pragma: no
         below[t] += 1
         return
     c = np.int64((np.uint64(q) - np.uint64(k0)) >> np.uint64(shift))  # no int64 overflow
-    cells[t, c] += 1
+    _bump(cells, cells_carry, t, c)
     if shift:
         a = start[c]
         b = start[c + 1]
@@ -163,7 +158,7 @@ def _count(q, keys, k0, khi, shift, start, below, cells, fine, t):  # pragma: no
                     a = m + 1
                 else:
                     b = m
-            fine[t, a] += 1
+            _bump(fine, fine_carry, t, a)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -233,16 +228,9 @@ def _tile4(x, xt, r, c0, c1, euclid, o0, o1, o2, o3):  # pragma: no cover - comp
         _finish(acc, euclid)
 
 
-@numba.njit(cache=True, nogil=True)
-def _count_run(bits, skip, n, keys, k0, khi, shift, start, below, cells, fine, t):  # pragma: no cover
-    """Histogram the float32 distances ``bits[skip:n]`` (viewed as int32)."""
-    for c in range(skip, n):
-        _count(_okey32(bits[c]), keys, k0, khi, shift, start, below, cells, fine, t)
-
-
 @numba.njit(parallel=True, cache=True)
 def _count_rows(x, xt, euclid, row_tiles, tile, cols, keys, k0, khi, shift, start,
-                below, cells, fine):  # pragma: no cover - compiled
+                below, cells, cells_carry, fine, fine_carry):  # pragma: no cover - compiled
     """Histogram the distances of all pairs ``i < j`` with row ``i`` in the given row tiles.
 
     Rows go four at a time through :func:`_tile4` over a shared column range; each row
@@ -269,19 +257,23 @@ def _count_rows(x, xt, euclid, row_tiles, tile, cols, keys, k0, khi, shift, star
                     _tile4(x, xt, r, first, c1, euclid, b0, b1, b2, b3)
                 else:
                     _tile(x, xt, r, first, c1, euclid, b0)
-                for i in range(rows):
-                    _count_run(bits[i], max(0, r + i + 1 - first), c1 - first, keys, k0, khi,
-                               shift, start, below, cells, fine, t)
+                for i in range(rows):  # row r + i counts its columns j > r + i
+                    row_bits = bits[i]
+                    for c in range(max(0, r + i + 1 - first), c1 - first):
+                        _count(_okey32(row_bits[c]), keys, k0, khi, shift, start, below, cells,
+                               cells_carry, fine, fine_carry, t)
                 r += rows
 
 
 @numba.njit(parallel=True, cache=True)
-def _count_keys(values, chunk, keys, k0, khi, shift, start, below, cells, fine):  # pragma: no cover
+def _count_keys(values, chunk, keys, k0, khi, shift, start, below, cells, cells_carry, fine,
+                fine_carry):  # pragma: no cover - compiled
     """Histogram precomputed ordered keys, ``chunk`` at a time per task."""
     for q in numba.prange((values.shape[0] + chunk - 1) // chunk):
         t = numba.get_thread_id()
         for i in range(q * chunk, min((q + 1) * chunk, values.shape[0])):
-            _count(values[i], keys, k0, khi, shift, start, below, cells, fine, t)
+            _count(values[i], keys, k0, khi, shift, start, below, cells, cells_carry, fine,
+                   fine_carry, t)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -368,7 +360,6 @@ class VectorPairs:
             r0 = tiles[s:s + step] * self.tile
             rows = np.minimum(r0 + self.tile, self.n) - r0
             pairs = int(np.sum(rows * (self.n - 1) - (2 * r0 + rows - 1) * rows // 2))
-            counts.reserve(pairs)
             _count_rows(self.x, self.xt, self.euclid, tiles[s:s + step], self.tile, self.cols,
                         *counts.args())
             if tick is not None:
@@ -399,7 +390,6 @@ class CondensedPairs:
         step = 1 << 26
         for s in range(0, self.d.size, step):
             keys = ordered_keys(self.d[s:s + step])
-            counts.reserve(keys.size)
             _count_keys(keys, 1 << 16, *counts.args())
             if tick is not None:
                 tick(keys.size)
