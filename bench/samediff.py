@@ -145,13 +145,16 @@ def dtw_bench(fsdd: Path, segments: int, nj: int) -> dict:
         inputs, n = dtw_inputs(fsdd, Path(tmp) / "run", segments)
         cmd = [*AWE, "eval", "samediff", "--dtw", "--nj", str(nj), "--json", f"{tmp}/dtw.json", *inputs]
         start = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         if proc.returncode != 0:
             return {"segments": n, "error": proc.stderr.strip().splitlines()[-1:]}
         result = json.loads(Path(f"{tmp}/dtw.json").read_text())
         lengths = [len(m) for m in read_matrices(inputs[-1])[1]]
-    return {"segments": n, "pairs": result["pairs"], "command_wall_s": wall,
+    return {"segments": n, "pairs": result["pairs"], "command_wall_s": wall, "command_cpu_s": cpu,
             "eval_seconds": result["seconds"], "ap": result["ap"], "swdp_ap": result["swdp_ap"],
             "frames_mean": float(np.mean(lengths)), "frames_max": int(np.max(lengths)),
             "command": " ".join(cmd[2:]), "summary": proc.stdout.strip()}
@@ -219,7 +222,8 @@ def main() -> None:
         else:
             print(f"\nDTW baseline, {dtw['segments']:,} FSDD segments ({dtw['pairs']:,} pairs, "
                   f"{dtw['frames_mean']:.0f} frames on average, max {dtw['frames_max']}), {args.nj} threads: "
-                  f"{dtw['eval_seconds']:.1f} s evaluation ({dtw['command_wall_s']:.1f} s whole command); "
+                  f"{dtw['eval_seconds']:.1f} s evaluation ({dtw['command_wall_s']:.1f} s wall, "
+                  f"{dtw['command_cpu_s']:.1f} s CPU for the whole command); "
                   f"{dtw['summary']}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({

@@ -49,10 +49,12 @@ from awetools.metrics.samediff import samediff_vectors
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SPEAKERS = ("george", "jackson", "lucas", "nicolas")
-ARCHITECTURES = {
-    "default (GRU 2x256, 128-d)": {"layers": 2, "hidden": 256, "embed_dim": 128},
-    "reference ContrastiveRNN (GRU 3x400, 130-d)": {"layers": 3, "hidden": 400, "embed_dim": 130},
-    "conv + GRU 3x512 (multitask encoder)": {"layers": 3, "hidden": 512, "embed_dim": 512, "conv": True},
+ARCHITECTURES = {  # name: (description, model options)
+    "default": ("default (GRU 2x256, 128-d)", {"layers": 2, "hidden": 256, "embed_dim": 128}),
+    "reference": ("reference ContrastiveRNN (GRU 3x400, 130-d)",
+                  {"layers": 3, "hidden": 400, "embed_dim": 130}),
+    "multitask": ("conv + GRU 3x512 (multitask encoder)",
+                  {"layers": 3, "hidden": 512, "embed_dim": 512, "conv": True}),
 }
 
 
@@ -121,6 +123,8 @@ def main() -> None:
     parser.add_argument("--throughput-tokens", type=int, default=60,
                         help="tokens per word type in the throughput runs (10 types)")
     parser.add_argument("--epochs", type=int, default=30, help="epochs of the time-to-best run")
+    parser.add_argument("--arch", nargs="+", choices=list(ARCHITECTURES), default=list(ARCHITECTURES),
+                        help="architectures of the throughput runs")
     parser.add_argument("--quick", action="store_true", help="throughput only")
     parser.add_argument("--out", default=str(ROOT / "bench/results/train_embed.json"))
     args = parser.parse_args()
@@ -131,7 +135,8 @@ def main() -> None:
                      "cpu_count": os.cpu_count(), "load_average_start": os.getloadavg(),
                      "torch": torch.__version__, "training": [], "embed": []}
     rows = ["| what | threads / jobs | segments/s (wall) | segments per CPU-s |", "|---|---|---|---|"]
-    for name, model in ARCHITECTURES.items():
+    for arch in args.arch:
+        name, model = ARCHITECTURES[arch]
         for threads in args.threads:
             out = work / "m_throughput"
             run_training(work, model, args.throughput_epochs, threads, out,
@@ -145,7 +150,7 @@ def main() -> None:
             print(rows[-1], flush=True)
     model_dir = work / "m_default"
     if not args.quick:
-        config = run_training(work, ARCHITECTURES["default (GRU 2x256, 128-d)"], args.epochs, 1, model_dir)
+        config = run_training(work, ARCHITECTURES["default"][1], args.epochs, 1, model_dir)
         log = history(model_dir)
         best = config["result"]["best_epoch"]
         embed_table(str(model_dir), f"scp:{work}/test.scp", f"ark:{work}/test_emb.ark", device="cpu")
@@ -165,7 +170,7 @@ def main() -> None:
                     f"{t['seconds_to_best']:.0f} s | {t['train_cpu_seconds_to_best']:.0f} CPU-s (training only) |")
         print(rows[-1], flush=True)
     else:
-        run_training(work, ARCHITECTURES["default (GRU 2x256, 128-d)"], 1, 1, model_dir)
+        run_training(work, ARCHITECTURES["default"][1], 1, 1, model_dir)
     all_scp = f"scp:{work}/feats.scp"
     torch.set_num_threads(1)
     runs = [("embed, default model, 1 thread", 1, lambda: embed_table(

@@ -12,7 +12,7 @@ from awetools.errors import AweError
 from awetools.io.datadir import read_kaldi_table
 from awetools.io.tables import write_vectors
 from awetools.metrics.dtw import dtw_condensed
-from awetools.metrics.pairdist import VectorPairs, _tile
+from awetools.metrics.pairdist import Bins, CondensedPairs, VectorPairs, _tile, ordered_keys
 from awetools.metrics.samediff import samediff, samediff_condensed, samediff_vectors
 
 
@@ -104,6 +104,19 @@ def test_chunking_and_threads_do_not_change_results():
         assert [other[k] for k in keys] == [base[k] for k in keys]
     single = samediff_vectors(x, labels, speakers, nj=1)
     assert [single[k] for k in keys] == [base[k] for k in keys]
+
+
+def test_counters_carry_and_cells_hold_many_floats():
+    # 70,000 equal distances overflow the uint8 counters many times; max_cells=3 puts several
+    # thresholds and non-threshold values in each cell
+    d = np.concatenate([np.full(70_000, 0.5), np.linspace(0, 1, 1001), [2.0, -1.0]])
+    n = int((1 + np.sqrt(1 + 8 * d.size)) / 2) + 1
+    d = np.concatenate([d, np.linspace(1.5, 3, n * (n - 1) // 2 - d.size)])
+    pairs = CondensedPairs(d, n)
+    thresholds = np.array([-1.0, 0.25, 0.5, 0.75, 1.0, 2.0])
+    expected = [(d <= t).sum() for t in thresholds]
+    for cells in (3, 1 << 24):
+        assert list(pairs.count(Bins(ordered_keys(thresholds).astype(np.int64), cells))) == expected
 
 
 def test_no_positive_pairs_and_zero_vectors():
