@@ -3,8 +3,9 @@
 Part 1 runs the real job function (`awetools.corpus.speak.run_job`: word-by-word eSpeak
 synthesis, spectral tilt, resampling to 16 kHz, layout, wav writing) in this one process,
 for isolated frequent words of each language and for English running speech (sentences
-from --text).  It reports words per CPU-second of this process (what one core sustains,
-whatever else runs on the machine) and per wall-second.
+from --text).  It reports words per CPU-second of this process (what one core sustains)
+and per wall-second, from the best of --repeat runs: other processes on a shared machine
+slow down even the CPU time (shared cores and caches).
 
 Part 2 (unless --no-preset) times the whole command `awe synth --preset small` with
 --nj 1 and --nj 2 as a subprocess (start-up included; CPU = user + sys of the command and
@@ -39,27 +40,30 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("AWE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
-def timed_jobs(jobs) -> dict:
-    """Run jobs in this process; words, wall and CPU seconds, audio hours."""
+def timed_jobs(jobs, repeat: int) -> dict:
+    """Run jobs in this process; words, wall and CPU seconds (best run), audio hours."""
     words = sum(job.words for job in jobs)
-    wall, cpu = time.perf_counter(), time.process_time()
-    samples = sum(u.samples for job in jobs for u in run_job(job))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return {"words": words, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+    runs = []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        samples = sum(u.samples for job in jobs for u in run_job(job))
+        runs.append((time.process_time() - cpu, time.perf_counter() - wall))
+    cpu, wall = min(runs)
+    return {"words": words, "repeats": repeat, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
             "words_per_cpu_s": round(words / cpu, 1), "words_per_wall_s": round(words / wall, 1),
             "audio_h": round(samples / 16000 / 3600, 4)}
 
 
-def in_process(languages: list[str], words: int, texts: list[Path], root: Path) -> dict:
+def in_process(languages: list[str], words: int, texts: list[Path], root: Path, repeat: int) -> dict:
     rows = {}
     one = {"train": 1, "dev": 1, "test": 1}
     for language in languages:  # one speaker per split: 3 x words tokens
         config = CorpusConfig(languages=(language,), num_words=words, isolated_speakers=one)
-        rows[f"{language} (isolated)"] = timed_jobs(plan_isolated(language, config, root))
+        rows[f"{language} (isolated)"] = timed_jobs(plan_isolated(language, config, root), repeat)
     config = CorpusConfig(target="en", texts=tuple(texts), running_words=3 * words,
                           running_speakers={"train": 2, "dev": 1, "test": 1})
     jobs = plan_running("en", read_sentences(texts), config, root)
-    rows["en (running)"] = timed_jobs(jobs)
+    rows["en (running)"] = timed_jobs(jobs, repeat)
     total_words = sum(r["words"] for r in rows.values())
     total_cpu = sum(r["cpu_s"] for r in rows.values())
     total_wall = sum(r["wall_s"] for r in rows.values())
@@ -96,7 +100,8 @@ def same_corpus(a: Path, b: Path) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--words", type=int, default=1000, help="word types per language (x 3 speakers)")
+    parser.add_argument("--words", type=int, default=500, help="word types per language (x 3 speakers)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per material; the best counts")
     parser.add_argument("--languages", default=",".join(DEFAULT_LANGUAGES))
     parser.add_argument("--text", type=Path, nargs="+", default=sorted((SHARED / "text" / "en").glob("*.txt")))
     parser.add_argument("--no-preset", action="store_true", help="skip timing `awe synth --preset small`")
@@ -105,7 +110,8 @@ def main() -> None:
     result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "load_avg_start": os.getloadavg()}}
     with tempfile.TemporaryDirectory(prefix="awe-bench-synth-") as tmp:
-        result["in_process"] = in_process(args.languages.split(","), args.words, args.text, Path(tmp) / "jobs")
+        result["in_process"] = in_process(args.languages.split(","), args.words, args.text,
+                                          Path(tmp) / "jobs", args.repeat)
         if not args.no_preset:
             runs = [command(Path(tmp) / f"small{nj}", nj) for nj in (1, 2)]
             result["small_preset"] = runs

@@ -148,7 +148,7 @@ def main() -> None:
                                         "segments_per_cpu_s": round(per_cpu, 1), "epochs": log})
             rows.append(f"| train {name} | {threads} | {speed:.0f} | {per_cpu:.0f} |")
             print(rows[-1], flush=True)
-    model_dir = work / "m_default"
+    model_dir = work / ("m_quick" if args.quick else "m_default")
     if not args.quick:
         config = run_training(work, ARCHITECTURES["default"][1], args.epochs, 1, model_dir)
         log = history(model_dir)

@@ -10,7 +10,7 @@ import torch
 
 from awetools.io.tables import open_writer, read_matrices, read_vectors
 from awetools.models.awe import ModelConfig, build_model
-from awetools.models.embed import downsample, embed_matrices
+from awetools.models.embed import downsample, embed_matrices, embed_table
 from awetools.models.modeldir import CONFIG, WEIGHTS, format_header, load_model, save_weights, write_json
 from conftest import awe_subprocess
 
@@ -52,24 +52,31 @@ def test_embed_matches_model_forward(fsdd_feats, model_dir, tmp_path, run_awe):
     np.testing.assert_allclose(embed_matrices(model, mats, batch_size=180), vectors, atol=1e-5)
 
 
-def test_embed_pipes_and_workers(fsdd_feats, model_dir, tmp_path):
-    ark = fsdd_feats.ark.read_bytes()
-    piped = awe_subprocess(["embed", model_dir, "ark:-", "ark:-"], input=ark)
+def test_embed_pipe(fsdd_feats, model_dir, tmp_path):
+    piped = awe_subprocess(["embed", model_dir, "ark:-", "ark:-"], input=fsdd_feats.ark.read_bytes())
     assert piped.returncode == 0, piped.stderr.decode()
     (tmp_path / "p.ark").write_bytes(piped.stdout)
     keys, vectors = read_vectors(f"ark:{tmp_path}/p.ark")
-    workers = awe_subprocess(["embed", "--nj", "2", model_dir, fsdd_feats.rspecifier,
-                              f"h5:{tmp_path}/w.h5"])
-    assert workers.returncode == 0, workers.stderr.decode()
-    keys2, vectors2 = read_vectors(f"h5:{tmp_path}/w.h5")
-    assert keys == keys2 and len(keys) == 180
-    np.testing.assert_allclose(vectors, vectors2, atol=1e-5)
-    down = awe_subprocess(["embed", "--downsample", "4", "ark:-", "ark,t:-"], input=ark)
-    assert down.returncode == 0
-    first = down.stdout.decode().split("]")[0].split("[")[1].split()
-    _, mats = read_matrices(fsdd_feats.rspecifier)
-    np.testing.assert_allclose(np.array(first, dtype=np.float32), downsample(mats[0], 4), rtol=1e-5)
-    assert len(first) == 4 * 39
+    feat_keys, mats = read_matrices(fsdd_feats.rspecifier)
+    assert keys == feat_keys
+    np.testing.assert_allclose(vectors, embed_matrices(load_model(model_dir)[0], mats), atol=1e-5)
+
+
+def test_embed_workers_keep_order(fsdd_feats, model_dir, tmp_path):
+    count = embed_table(str(model_dir), fsdd_feats.rspecifier, f"h5:{tmp_path}/w.h5", nj=2, chunk=40)
+    keys, vectors = read_vectors(f"h5:{tmp_path}/w.h5")
+    feat_keys, mats = read_matrices(fsdd_feats.rspecifier)
+    assert count == 180 and keys == feat_keys  # 5 chunks over 2 workers, input order kept
+    np.testing.assert_allclose(vectors, embed_matrices(load_model(model_dir)[0], mats), atol=1e-5)
+
+
+def test_downsample_command(fsdd_feats, tmp_path, run_awe):
+    rc, _, err = run_awe(["embed", "--downsample", "4", fsdd_feats.ark_rspecifier, f"ark,t:{tmp_path}/d.txt"])
+    assert rc == 0, err
+    keys, vectors = read_vectors(f"ark,t:{tmp_path}/d.txt")
+    feat_keys, mats = read_matrices(fsdd_feats.rspecifier)
+    assert keys == feat_keys and vectors.shape == (180, 4 * 39)
+    np.testing.assert_allclose(vectors[7], downsample(mats[7], 4), rtol=1e-5)
 
 
 def _write(path, mats: dict):

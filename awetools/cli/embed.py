@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import torch
 import typer
 
 from awetools.cli.main import app
@@ -19,7 +20,7 @@ def embed_command(
     downsample: int | None = typer.Option(None, "--downsample", metavar="N", help="No model: N frames sampled uniformly (interpolated) and flattened (N x dim)."),
     batch_size: int = typer.Option(256, "--batch-size", help="Segments per batch (batches are sorted by length)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    nj: int = typer.Option(1, "--nj", help="CPU worker processes (one thread each)."),
+    nj: int = typer.Option(1, "--nj", help="CPU processes, one thread each (worth it for large inputs: each worker starts in a few seconds)."),
 ) -> None:
     """Embed every feature matrix of a table: one vector per segment, in input order.
 
@@ -51,6 +52,7 @@ def embed_command(
         count = embed_semantic_table(args[0], args[1], args[2], batch_size, resolve_device(device))
         what = f"with {args[0]}"
     else:
+        torch.set_num_threads(1)  # --nj counts CPU cores: one thread per process
         count = embed_table(args[0], args[1], args[2], batch_size, resolve_device(device), nj)
         what = f"with {args[0]}"
     print(f"awe embed: wrote {count} vectors {what} to {args[-1]}", file=sys.stderr)

@@ -66,7 +66,7 @@ def train_phonetic_command(
     max_tokens: int | None = typer.Option(None, "--max-tokens-per-type", help="Keep at most N random tokens per type."),
     seed: int = typer.Option(0, "--seed", help="Seed: same data and seed give the same model on CPU."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    num_threads: int | None = typer.Option(None, "--num-threads", help="CPU threads for torch (default: torch's choice)."),
+    num_threads: int = typer.Option(1, "--num-threads", help="CPU threads for torch (more help only on an otherwise idle machine)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the unfinished run in OUT.partial (same options required)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUT or unfinished run."),
 ) -> None:

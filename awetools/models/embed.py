@@ -4,7 +4,7 @@
 segments are sorted by length and embedded in batches, so padding is minimal, and the
 vectors come back in input order.  :func:`embed_table` streams a table through a model
 in chunks (memory bounded, works with ``ark:-`` in and out, output in input order),
-optionally with ``nj`` CPU worker processes.  :func:`downsample` is the classic
+optionally with ``nj`` CPU worker processes (at most ``2 * nj`` chunks in flight).  :func:`downsample` is the classic
 no-training baseline: ``n`` frames sampled uniformly over the segment (linear
 interpolation between neighbouring frames) and flattened into an ``n * dim`` vector.
 """
@@ -12,7 +12,9 @@ interpolation between neighbouring frames) and flattened into an ``n * dim`` vec
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+import multiprocessing.pool
+from collections import deque
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -98,19 +100,24 @@ def checked_chunks(rspecifier: str, feat_dim: int | None, model_dir: str | None 
         raise AweError(f"{rspecifier}: empty table")
 
 
-def _write_chunks(chunks: Iterator[tuple[list[str], list[np.ndarray]]],
-                  embed: Callable[[list[np.ndarray]], np.ndarray], wspecifier: str,
-                  pool: multiprocessing.pool.Pool | None = None) -> int:
-    """Embed every chunk (in worker processes when ``pool``) and write it in input order."""
+def _write_results(results: Iterator[tuple[list[str], np.ndarray]], wspecifier: str) -> int:
+    """Write ``(keys, vectors)`` blocks as they come; returns the count."""
     with open_writer(wspecifier) as writer, progress(desc="embed", unit="seg") as bar:
-        if pool is None:
-            results = ((keys, embed(mats)) for keys, mats in chunks)
-        else:
-            results = pool.imap(_worker_chunk, chunks)
         for keys, vectors in results:
             writer.write_vectors(keys, vectors)
             bar.update(len(keys))
         return writer.count
+
+
+def _in_workers(pool: multiprocessing.pool.Pool, chunks: Iterator, in_flight: int) -> Iterator:
+    """Results of :func:`_worker_chunk` in input order, at most ``in_flight`` chunks pending."""
+    pending: deque = deque()
+    for chunk in chunks:
+        pending.append(pool.apply_async(_worker_chunk, (chunk,)))
+        if len(pending) >= in_flight:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 _worker: dict = {}
@@ -128,24 +135,25 @@ def _worker_chunk(chunk: tuple[list[str], list[np.ndarray]]) -> tuple[list[str],
 
 
 def embed_table(model_dir: str, rspecifier: str, wspecifier: str, batch_size: int = 256,
-                device: torch.device | str = "cpu", nj: int = 1) -> int:
+                device: torch.device | str = "cpu", nj: int = 1, chunk: int = CHUNK) -> int:
     """Embed every matrix of ``rspecifier`` with the model in ``model_dir``; returns the count.
 
-    ``nj > 1`` runs that many single-threaded CPU worker processes (ignored on a GPU).
+    ``nj > 1`` runs that many single-threaded CPU worker processes (ignored on a GPU), each
+    embedding whole chunks of ``chunk`` segments.
     """
     model, config = load_model(model_dir, device)
-    chunks = checked_chunks(rspecifier, config["model"]["feat_dim"], str(model_dir))
+    chunks = checked_chunks(rspecifier, config["model"]["feat_dim"], str(model_dir), chunk)
     if nj > 1 and torch.device(device).type == "cpu":
         context = multiprocessing.get_context("spawn")
         with context.Pool(nj, _worker_init, (str(model_dir), batch_size)) as pool:
-            return _write_chunks(chunks, None, wspecifier, pool)
-    return _write_chunks(chunks, lambda mats: embed_matrices(model, mats, batch_size, device),
-                         wspecifier)
+            return _write_results(_in_workers(pool, chunks, 2 * nj), wspecifier)
+    return _write_results(((keys, embed_matrices(model, mats, batch_size, device))
+                           for keys, mats in chunks), wspecifier)
 
 
 def downsample_table(rspecifier: str, wspecifier: str, n: int) -> int:
     """Write the :func:`downsample` vector of every matrix; returns the count."""
     if n < 1:
         raise AweError(f"--downsample must be >= 1, not {n}")
-    return _write_chunks(checked_chunks(rspecifier, None),
-                         lambda mats: np.stack([downsample(m, n) for m in mats]), wspecifier)
+    return _write_results(((keys, np.stack([downsample(m, n) for m in mats]))
+                           for keys, mats in checked_chunks(rspecifier, None)), wspecifier)
