@@ -6,7 +6,7 @@ copy as target (rows in the same "frequency" order).  The adversarial epoch is t
 ``--epoch-size`` samples; the time for MUSE's 1,000,000-sample epoch is extrapolated from
 the measured time per iteration and marked as such.
 
-    .venv/bin/python bench/align.py [--n 20000] [--dim 300] [--epoch-size 6400] [--threads 2]
+    .venv/bin/python -m bench.align [--n 20000] [--dim 300] [--epoch-size 6400] [--threads 2]
 
 Prints a markdown table and writes bench/results/align.json.
 """

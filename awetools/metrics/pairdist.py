@@ -2,10 +2,11 @@
 
 Same-different AP needs, for each distinct distance ``t`` of a positive pair, the number of
 *all* pairs at distance ``<= t``.  Those N(N-1)/2 distances (5e9 for N = 100,000) are
-never stored: :func:`count_vector_pairs` computes them tile by tile (one row against a few
-hundred columns, operands in cache) and drops each one into a histogram straight away,
-in parallel (numba threads, one histogram each); :func:`count_condensed` does the same
-for a precomputed condensed distance list (scipy ``pdist`` order).  Memory is
+never stored: :meth:`VectorPairs.count` computes them tile by tile (four rows against a
+thousand columns, operands in cache) and drops each one into a histogram straight away,
+in parallel (numba threads, one histogram each, uint8 counters that carry into int64
+ones); :meth:`CondensedPairs.count` does the same for a precomputed condensed distance
+list (scipy ``pdist`` order, e.g. DTW costs).  Memory is
 ``O(N*D + threads * (cells + thresholds))``, never O(N^2).
 
 Distances are binned by their *ordered integer key* (the float's bits, negatives flipped,
@@ -19,7 +20,7 @@ sweep must be the *same float*, or ties would differ from ranking the stored lis
 come from :func:`_tile`, whose value for a pair does not depend on the tile it falls in:
 each element is accumulated over the dimensions in a fixed order, one IEEE multiply and
 one add per step (no fused multiply-add, no reassociation: the vectorisation runs across
-columns, never along the sum).  A BLAS GEMM gives no such guarantee (its kernels differ at
+columns, never along the sum; :func:`_tile4` does the same four rows at a time).  A BLAS GEMM gives no such guarantee (its kernels differ at
 tile edges and with memory alignment).  Distances are float32, as the embeddings are:
 cosine ``1 - <x/|x|, y/|y|>``, euclidean ``sqrt(sum (x - y)^2)``.
 """
@@ -336,7 +337,6 @@ class VectorPairs:
         self.euclid = metric == "euclidean"
         self.n = self.x.shape[0]
         self.tile, self.cols = tile, cols
-        self.dtype = np.float32
 
     def within_groups(self, order: np.ndarray, bounds: np.ndarray) -> np.ndarray:
         """Distances of the pairs inside each group of ``order[bounds[g]:bounds[g+1]]``.
@@ -375,7 +375,6 @@ class CondensedPairs:
             raise ValueError(f"{distances.shape[0]} condensed distances do not fit {n} items")
         self.d = np.ascontiguousarray(distances)
         self.n = n
-        self.dtype = self.d.dtype
 
     def within_groups(self, order: np.ndarray, bounds: np.ndarray) -> np.ndarray:
         """Same contract as :meth:`VectorPairs.within_groups`."""

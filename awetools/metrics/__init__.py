@@ -1,0 +1,1 @@
+"""Evaluation metrics: same-different AP, DTW, word similarity, QbE, translation, probes."""
