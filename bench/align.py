@@ -134,13 +134,15 @@ def main() -> None:
               f"hidden {args['dis_hidden']}) | {a['train_seconds']:.1f} | {a['peak_rss_mib']:.0f} |")
         print(f"| per iteration (5 discriminator steps + 1 map step, batch 32) | "
               f"{a['seconds_per_iteration']:.4f} | |")
-        print(f"| criterion after the epoch (mutual CSLS, 10k x 20k) | {a['criterion_seconds']:.1f} | |")
+        print(f"| criterion after the epoch (mutual CSLS, top {min(n, 10000)} words per side) | "
+              f"{a['criterion_seconds']:.1f} | |")
         print(f"| awe align default epoch, 100,000 samples (extrapolated) | "
               f"{a['default_epoch_seconds_extrapolated']:.0f} | |")
         print(f"| MUSE epoch of 1,000,000 samples (extrapolated) | {a['muse_epoch_seconds_extrapolated']:.0f} | |")
     if "refinement" in results:
         r = results["refinement"]
-        print(f"| refinement: induce (mutual CSLS, rank 15000) | {r['induce_seconds']:.1f} | |")
+        print(f"| refinement: induce (mutual CSLS, top {min(n, 15000)} words per side) | "
+              f"{r['induce_seconds']:.1f} | |")
         print(f"| refinement: Procrustes on {r['dictionary']} pairs | {r['procrustes_seconds']:.2f} | |")
         print(f"| refinement: criterion | {r['criterion_seconds']:.1f} | |")
         print(f"| refinement total | {r['seconds']:.1f} | {r['peak_rss_mib']:.0f} |")
@@ -151,7 +153,7 @@ def main() -> None:
         print(f"| NN top-10, {c['queries']} x {c['keys']} | {c['nn_top10_seconds']:.1f} | |")
     print(f"\nbaseline RSS with the vectors loaded: "
           f"{min(results[p]['baseline_rss_mib'] for p in args['phases'].split(',')):.0f} MiB; "
-          f"a 20k x 20k float64 matrix would be {n * n * 8 / 2**20:.0f} MiB")
+          f"one {n} x {n} float64 matrix would be {n * n * 8 / 2**20:.0f} MiB")
 
 
 if __name__ == "__main__":
