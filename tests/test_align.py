@@ -165,13 +165,12 @@ def test_adversarial_is_seeded_and_keeps_the_map_orthogonal():
     def crit(w):
         return criterion(apply_map(x, w), y, max_rank=100, max_size=100)
 
-    torch.set_num_threads(1)
     w1, c1 = train_adversarial(x, y, TINY, 7, crit, on_epoch=records.append)
     w2, c2 = train_adversarial(x, y, TINY, 7, crit)
     np.testing.assert_array_equal(w1, w2)
     assert c1 == c2 and [r["epoch"] for r in records] == [0, 1]
-    assert records[1]["map_lr"] == pytest.approx(0.1 * 0.98 ** 2, rel=1e-6) or \
-        records[1]["map_lr"] < records[0]["map_lr"]
+    # the rate used in each epoch: decayed by 0.98 per epoch (a shrink needs two criterion drops)
+    assert [r["map_lr"] for r in records] == pytest.approx([0.1, 0.098])
     np.testing.assert_allclose(w1 @ w1.T, np.eye(8), atol=0.05)
     with pytest.raises(AweError, match="--dis-smooth"):
         AdversarialOptions(dis_smooth=0.7).check()

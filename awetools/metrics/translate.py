@@ -14,6 +14,7 @@ target words, or with ``closed_set`` only the target words that occur as labels.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 import numpy as np
 import torch
 
@@ -25,8 +26,11 @@ from awetools.errors import AweError
 from awetools.io.datadir import read_kaldi_table
 from awetools.io.tables import read_vectors
 from awetools.io.wordvectors import load_source_vectors, load_word_vectors
+from awetools.log import get_logger
 from awetools.metrics.wordsim import match_keys
 from awetools.models.device import resolve_device
+
+log = get_logger(__name__)
 
 KS = (1, 5, 10)
 
@@ -123,6 +127,12 @@ def _segments(rspecifier: str, labels: str, lowercase: bool) -> tuple[list[str],
     return [w.lower() for w in words] if lowercase else words, vectors[rows]
 
 
+def _align_output(src: str) -> bool:
+    """True for the ``mapped.txt`` of an ``awe align`` directory."""
+    path = Path(src)
+    return path.name == "mapped.txt" and (path.parent / "map.json").is_file()
+
+
 def evaluate_translate(inputs: TranslateInputs, device: str = "auto") -> dict:
     """Read the inputs, map/normalise them, and score translation or classification."""
     if inputs.classify == (inputs.dico is not None):
@@ -144,6 +154,11 @@ def evaluate_translate(inputs: TranslateInputs, device: str = "auto") -> dict:
     if inputs.map_dir is not None:
         saved = load_map(inputs.map_dir)
         vectors, tgt_vectors = saved.map_src(vectors), saved.normalize_tgt(tgt_vectors)
+    elif _align_output(inputs.src) and not inputs.normalize:
+        # awe align's mapped.txt lives in the normalised target space: normalise TGT alike
+        saved = load_map(Path(inputs.src).parent)
+        tgt_vectors = saved.normalize_tgt(tgt_vectors)
+        log.info("%s: TGT normalised as recorded in %s/map.json", inputs.src, Path(inputs.src).parent)
     elif inputs.normalize:
         vectors, _ = normalize(vectors, inputs.normalize)
         tgt_vectors, _ = normalize(tgt_vectors, inputs.normalize)

@@ -14,11 +14,10 @@ stop_stage=100
 text=$AWE_SHARED_DATA/text/en
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 exp=exp
-dim=100          # dimension of the two half-corpus spaces
+dim=50           # dimension of the two half-corpus spaces (text vs GloVe is always 50-d)
 vocab=5000       # most frequent words of each side used for alignment and retrieval
 glove_vocab=20000
-dico_words=5000  # identical words split 4:1 into train/test dictionaries
-restarts=3
+restarts=2
 seed=0
 redo=false
 help_message="$(sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//')"
@@ -26,11 +25,18 @@ help_message="$(sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//')"
 . bin/stages.sh
 
 spaces=$exp/spaces
-run_stage 0 spaces bash -c "local/ppmi_svd.py --dim $dim '$text' $spaces &&
-  local/ppmi_svd.py --dim 50 --parts all '$text' $spaces"
+train_spaces() {
+  local/ppmi_svd.py --dim "$dim" "$text" "$spaces"
+  [ "$dim" = 50 ] || local/ppmi_svd.py --dim 50 --parts all "$text" "$spaces"
+}
+run_stage 0 spaces train_spaces
 
-run_stage 1 dicts bash -c "local/make_dicts.sh $dico_words $spaces/half_a.$dim.txt $spaces/half_b.$dim.txt $exp/dico_halves &&
-  local/make_dicts.sh $dico_words $spaces/all.50.txt '$glove' $exp/dico_glove"
+make_dicts() {
+  # identical words within the aligned vocabularies, split 4:1 into train/test
+  local/make_dicts.sh "$vocab" "$vocab" "$spaces/half_a.$dim.txt" "$spaces/half_b.$dim.txt" "$exp/dico_halves"
+  local/make_dicts.sh "$vocab" "$glove_vocab" "$spaces/all.50.txt" "$glove" "$exp/dico_glove"
+}
+run_stage 1 dicts make_dicts
 
 # name src tgt src_vocab tgt_vocab dico_prefix
 pairs=("halves $spaces/half_a.$dim.txt $spaces/half_b.$dim.txt $vocab $vocab $exp/dico_halves"
