@@ -94,6 +94,15 @@ def test_parse_options_help_prints_help_message(recipe, tmp_path):
         assert result.stdout == "Usage: run.sh [--stage N] [--stop-stage M] [--nj N] DIR\n"
 
 
+
+@pytest.mark.parametrize("name", ["default", "fsdd", "own_corpus", "text_sanity"])
+def test_shipped_recipes_run_from_any_directory(name, tmp_path):
+    """`bash recipes/NAME/run.sh --help` from elsewhere: the recipe finds itself and its bin/."""
+    script = BIN.parent / "recipes" / name / "run.sh"
+    result = sh(["bash", script, "--help"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout and "--stage" in result.stdout
+
 # --- split_scp.sh ---------------------------------------------------------------------------
 
 def test_split_scp_equal_parts_in_order(tmp_path):

@@ -24,7 +24,7 @@ data=
 redo=false
 seed=0
 clusters=
-help_message="$(sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,13p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 case "$preset" in small|large) ;; *) echo "$0: --preset must be small or large" >&2; exit 2 ;; esac
 : "${exp:=exp/$preset}" "${data:=data/$preset}"

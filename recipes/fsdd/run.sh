@@ -19,7 +19,7 @@ data=data
 redo=false
 objectives="contrastive triplet cae"
 seed=0
-help_message="$(sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,8p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 require_cmd "$cmd"

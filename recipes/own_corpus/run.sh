@@ -26,7 +26,7 @@ exp=exp
 data=data
 redo=false
 seed=0
-help_message="$(sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,14p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 require_cmd "$cmd"

@@ -20,7 +20,7 @@ glove_vocab=20000
 restarts=2
 seed=0
 redo=false
-help_message="$(sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,7p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 
