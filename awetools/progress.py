@@ -13,9 +13,10 @@ import sys
 from tqdm import tqdm
 
 
-def progress(total: int | None = None, desc: str = "", unit: str = "it", **kwargs) -> tqdm:
-    """A tqdm bar configured for terminals and logs alike."""
+def progress(total: int | None = None, desc: str = "", unit: str = "it", disable: bool = False,
+             **kwargs) -> tqdm:
+    """A tqdm bar configured for terminals and logs alike (off with ``AWE_NO_PROGRESS=1``)."""
     interactive = sys.stderr.isatty()
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True,
                 mininterval=0.2 if interactive else 30.0, leave=interactive,
-                disable=os.environ.get("AWE_NO_PROGRESS", "") not in ("", "0"), **kwargs)
+                disable=disable or os.environ.get("AWE_NO_PROGRESS", "") not in ("", "0"), **kwargs)

@@ -11,7 +11,8 @@ Fixtures (session-scoped ones are built once and must be treated as read-only):
   (:func:`awetools.cli.main.main`) with output captured by ``capsys``.
 
 Plain helpers: :func:`awe_command` (argv prefix to run ``awe`` as a subprocess with this
-interpreter) and :func:`awe_subprocess`.
+interpreter), :func:`awe_subprocess` and :func:`awe_torchrun` (``awe`` under a real
+``torchrun`` with N CPU processes).
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def awe_subprocess(args: list[str], **kwargs) -> subprocess.CompletedProcess:
     """Run ``awe ARGS`` as a subprocess; stdout/stderr captured as bytes unless overridden."""
     kwargs.setdefault("capture_output", True)
     return subprocess.run([*awe_command(), *map(str, args)], **kwargs)
+
+
+def awe_torchrun(args: list, nproc: int = 2, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``torchrun --standalone --nproc-per-node N -m awetools ARGS`` (gloo on CPU), text output."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                           f"--nproc-per-node={nproc}", "-m", "awetools", *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=timeout)
 
 
 def _run_or_fail(args: list[str]) -> None:

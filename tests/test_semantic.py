@@ -19,6 +19,7 @@ from awetools.semantic.inputs import VectorInput, frame_units
 from awetools.semantic.models import ClusterSkipgram, METHODS, nt_xent_pairs, sgns, soft_cross_entropy
 from awetools.semantic.objectives import LossOptions, SkipgramTask
 from awetools.train.losses import nt_xent
+from conftest import awe_torchrun
 
 FAST = ["--epochs", "1", "--batch-size", "64", "--hidden", "16", "--layers", "1", "--dim", "8",
         "--units", "6", "--num-threads", "1", "--window", "2"]
@@ -239,3 +240,20 @@ def test_bad_input(corpus, clusters, tmp_path, run_awe):
     (tmp_path / "exists").mkdir()
     rc, _, err = run_awe(["train-skipgram", "--method", "text", words, tmp_path / "exists"])
     assert rc == 1 and "use --overwrite" in err
+
+
+@pytest.mark.parametrize("method", ["cluster-skipgram", "units"])
+def test_torchrun_two_processes_match_one(method, corpus, clusters, tmp_path, run_awe):
+    """2 gloo processes with half the batch against 1 process: the run completes, rank 0
+    alone writes one log line per epoch, and the best validation loss agrees within 5 %."""
+    args = ["train-skipgram", "--method", method, *method_args(method, corpus, clusters), *FAST,
+            "--epochs", "4", "--seed", "2", "--device", "cpu", corpus / "words"]
+    assert run_awe([*args, "--batch-size", "64", tmp_path / "one"])[0] == 0
+    result = awe_torchrun([*args, "--batch-size", "32", tmp_path / "two"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not (tmp_path / "two.partial").exists() and (tmp_path / "two" / "model.pt").is_file()
+    log = [json.loads(line) for line in (tmp_path / "two" / "log.jsonl").read_text().splitlines()]
+    assert [entry["epoch"] for entry in log] == [1, 2, 3, 4]
+    loss = {name: json.loads((tmp_path / name / "config.json").read_text())["result"]["best_valid_loss"]
+            for name in ("one", "two")}
+    assert loss["two"] == pytest.approx(loss["one"], rel=0.05), loss

@@ -19,6 +19,7 @@ from awetools.train.losses import masked_mse, nt_xent, phone_cross_entropy, trip
 from awetools.train.loop import LoopOptions, LoopState
 from awetools.train.objectives import LossOptions, partners
 from awetools.train.phonetic import PhoneticTraining, flat_differences, train_phonetic
+from conftest import awe_torchrun
 
 TRAIN_SPEAKERS = ("george", "jackson", "lucas", "nicolas")
 TINY = ["--layers", "1", "--hidden", "16", "--embed-dim", "8", "--num-threads", "1"]
@@ -356,3 +357,26 @@ def test_bad_input_errors(fsdd_split, tmp_path, run_awe):
     rc, _, err = train_with(f"{train_dir}")
     assert rc == 2 and "DATA_DIR=RSPECIFIER" in err
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+
+
+# ---------------------------------------------------------------- torchrun (DDP)
+
+def test_torchrun_two_processes_match_one(fsdd_split, tmp_path, run_awe):
+    """2 gloo processes (batches of 32 each, every other batch) against 1 process (batches of
+    64): the run completes, rank 0 alone writes one log line and checkpoint per epoch, and
+    the best validation AP agrees within 0.05."""
+    common = ["--objective", "triplet", "--epochs", "4", "--seed", "3", "--device", "cpu"]
+    assert run_awe([*train_args(fsdd_split, tmp_path / "one", *common, "--batch-size", "64")])[0] == 0
+    result = awe_torchrun(train_args(fsdd_split, tmp_path / "two", *common, "--batch-size", "32"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    two = tmp_path / "two"
+    assert not (tmp_path / "two.partial").exists()
+    assert sorted(p.name for p in two.iterdir()) == [
+        "checkpoint.pt", "config.json", "log.jsonl", "model.pt", "valid_curve.tsv"]
+    log = [json.loads(line) for line in (two / "log.jsonl").read_text().splitlines()]
+    assert [entry["epoch"] for entry in log] == [1, 2, 3, 4]
+    assert torch.load(two / "checkpoint.pt", weights_only=True)["state"]["epoch"] == 4
+    ap = {name: json.loads((tmp_path / name / "config.json").read_text())["result"]["best_valid_ap"]
+          for name in ("one", "two")}
+    assert abs(ap["one"] - ap["two"]) < 0.05, ap
+    assert result.stderr.count("best validation AP") == 1  # one voice: rank 0's

@@ -46,6 +46,9 @@ from awetools.semantic.inputs import FeatureInput, LabelInput, UnitInput, Vector
 from awetools.semantic.modeldir import VECTORS, format_header
 from awetools.semantic.models import INPUT_KIND, METHODS, build_semantic_model
 from awetools.semantic.objectives import LossOptions, SkipgramTask
+from awetools.train import distributed
+from awetools.train.batching import shard
+from awetools.train.distributed import Dist
 from awetools.train.loop import CHECKPOINT, LOG, epoch_seed, write_log
 from awetools.train.phonetic import comparable, flat_differences, workdir_of
 
@@ -261,8 +264,15 @@ def valid_loss(task: SkipgramTask, pairs: ContextPairs, run: SkipgramTraining) -
 
 
 def fit(task: SkipgramTask, train: ContextPairs, valid: ContextPairs, run: SkipgramTraining,
-        work: Path, config: dict, checkpoint: dict | None) -> tuple[dict, State]:
-    """Train for ``run.epochs`` epochs; returns (weights of the best epoch, final state)."""
+        work: Path, config: dict, checkpoint: dict | None,
+        context: Dist | None = None) -> tuple[dict, State]:
+    """Train for ``run.epochs`` epochs; returns (weights of the best epoch, final state).
+
+    Distributed (``context.active``): every rank draws the same batches and takes every
+    N-th, with negatives of its own; gradients are averaged; rank 0 validates, decides
+    the best epoch for all and writes the checkpoint.
+    """
+    context = context or Dist()
     model = task.model
     optimizer = torch.optim.Adam(model.parameters(), lr=run.lr)
     if checkpoint is not None:
@@ -277,34 +287,42 @@ def fit(task: SkipgramTask, train: ContextPairs, valid: ContextPairs, run: Skipg
         rng = np.random.default_rng([run.seed, epoch])
         torch.manual_seed(epoch_seed(run.seed, epoch))
         batches = batches_of(len(train), run.batch_size, rng, run.pairs_per_epoch)
+        if context.active:
+            batches = shard(batches, context.rank, context.world_size)
+            rng = np.random.default_rng([run.seed, epoch, 1 + context.rank])  # own negatives
         start, total = time.perf_counter(), 0.0
         model.train()
-        with progress(len(batches), desc=f"epoch {epoch}/{run.epochs}", unit="batch") as bar:
+        with progress(len(batches), desc=f"epoch {epoch}/{run.epochs}", unit="batch",
+                      disable=not context.is_main) as bar:
             for step, batch in enumerate(batches, start=1):
                 optimizer.zero_grad(set_to_none=True)
                 loss = task.loss(train.center[batch], train.context[batch], rng)
                 loss.backward()
+                context.average_gradients(model)
                 optimizer.step()
                 total += float(loss.detach())
                 bar.set_postfix(loss=f"{total / step:.4f}", refresh=False)
                 bar.update(1)
         train_time = time.perf_counter() - start
-        v = valid_loss(task, valid, run)
+        mean_loss = context.mean(total / max(len(batches), 1))
+        v = context.broadcast(valid_loss(task, valid, run) if context.is_main else None)
         state.epoch = epoch
         if v is None or v < state.best_valid:
             state.best_valid = float("inf") if v is None else v
             state.best_epoch = epoch
             best = copy.deepcopy(model.state_dict())
-        pairs = sum(len(b) for b in batches)
-        entry = {"epoch": epoch, "pairs": pairs, "loss": round(total / max(len(batches), 1), 6),
+        pairs = sum(len(b) for b in batches) * context.world_size
+        entry = {"epoch": epoch, "pairs": pairs, "loss": round(mean_loss, 6),
                  "valid_loss": None if v is None else round(v, 6), "best_epoch": state.best_epoch,
                  "lr": run.lr, "time_s": round(time.perf_counter() - start, 3),
                  "train_time_s": round(train_time, 3),
                  "pairs_per_s": round(pairs / max(train_time, 1e-9), 1)}
         state.history.append(entry)
-        save_weights(work / CHECKPOINT, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                                         "best_model": best, "state": asdict(state), "config": config})
-        write_log(work / LOG, state.history)
+        if context.is_main:
+            save_weights(work / CHECKPOINT, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                             "best_model": best, "state": asdict(state), "config": config})
+            write_log(work / LOG, state.history)
+        context.barrier()
         log.info("epoch %d: loss %.4f, valid loss %s, %.1f s, %.0f pairs/s", epoch, entry["loss"],
                  "n/a" if v is None else f"{v:.4f}", entry["time_s"], entry["pairs_per_s"])
     return best, state
@@ -345,9 +363,20 @@ def write_model_dir(run: SkipgramTraining, work: Path, best: dict, config: dict,
 
 
 def train_skipgram(run: SkipgramTraining) -> dict:
-    """Train a semantic model into ``run.out``; returns the final config."""
+    """Train a semantic model into ``run.out``; returns the final config.
+
+    Under ``torchrun`` the run is data-parallel (see :func:`fit`); rank 0 writes.
+    """
+    context, device_name = distributed.setup(run.device)
+    try:
+        return _train(run, context, resolve_device(device_name))
+    finally:
+        distributed.teardown(context)
+
+
+def _train(run: SkipgramTraining, context: Dist, device: torch.device) -> dict:
     _check_run(run)
-    device = resolve_device(run.device)
+    context.barrier()  # every rank checked before rank 0 creates OUT.partial
     if run.num_threads:
         torch.set_num_threads(run.num_threads)
     data = DataDir.load(run.data_dir, require=("seg2utt", "seg2pos"))
@@ -362,7 +391,11 @@ def train_skipgram(run: SkipgramTraining) -> dict:
         keep = np.sort(np.random.default_rng([run.seed, 3]).choice(len(valid), MAX_VALID_PAIRS, replace=False))
         valid = valid.select(keep)
     config = build_config(run, prepared, (len(train), len(valid)))
-    checkpoint = prepare_workdir(run, config)
+    work = workdir_of(Path(run.out))
+    checkpoint = prepare_workdir(run, config) if context.is_main else None
+    context.barrier()
+    if not context.is_main and run.resume and (work / CHECKPOINT).exists():
+        checkpoint = load_weights(work / CHECKPOINT)
     torch.manual_seed(run.seed)
     model = build_semantic_model(config)
     if prepared.init_state is not None:
@@ -373,10 +406,11 @@ def train_skipgram(run: SkipgramTraining) -> dict:
     log.info("training %s: %d segments, %d train / %d valid pairs, %d parameters, device %s",
              run.method, len(prepared.keys), len(train), len(valid),
              sum(p.numel() for p in model.parameters()), device)
-    work = workdir_of(Path(run.out))
-    best, state = fit(task, train, valid, run, work, config, checkpoint)
+    best, state = fit(task, train, valid, run, work, config, checkpoint, context)
     config = {**config, "result": {"best_epoch": state.best_epoch, "epochs_run": state.epoch,
                                    "best_valid_loss": None if state.best_valid == float("inf")
                                    else state.best_valid}}
-    write_model_dir(run, work, best, config, state, prepared)
+    if context.is_main:
+        write_model_dir(run, work, best, config, state, prepared)
+    context.barrier()
     return config

@@ -1,6 +1,6 @@
 """Process-group context for training: one process by default, DDP under ``torchrun``.
 
-``torchrun --nproc-per-node N -m awetools train-phonetic ...`` sets ``WORLD_SIZE``,
+``torchrun --nproc-per-node N -m awetools train-phonetic ...`` (or ``train-skipgram``) sets ``WORLD_SIZE``,
 ``RANK`` and ``LOCAL_RANK``; :func:`setup` then joins the process group (gloo on CPU,
 nccl on GPUs).  Every rank builds the same batches from the same seed and takes every
 N-th one; gradients are averaged by DDP; rank 0 validates, broadcasts the validation
@@ -51,6 +51,25 @@ class Dist:
     def barrier(self) -> None:
         if self.active:
             dist.barrier()
+
+    def average_gradients(self, model: torch.nn.Module) -> None:
+        """Average the gradients over the ranks (one all-reduce of a flat buffer).
+
+        For models that are not called through ``forward`` (the semantic tasks call
+        submodules), where DDP's hooks would not fire; a parameter without a gradient
+        on this rank counts as a zero gradient.
+        """
+        if not self.active:
+            return
+        params = [p for p in model.parameters() if p.requires_grad]
+        for p in params:
+            if p.grad is None:
+                p.grad = torch.zeros_like(p)
+        flat = torch.cat([p.grad.reshape(-1) for p in params])
+        dist.all_reduce(flat)
+        flat /= self.world_size
+        for p, averaged in zip(params, flat.split([p.numel() for p in params])):
+            p.grad.copy_(averaged.view_as(p))
 
     def wrap(self, model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
         """The model DDP-wrapped when distributed, else unchanged."""

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from awetools.log import get_logger
 from awetools.models.awe import AweModel
@@ -94,8 +93,7 @@ def train_epoch(model: torch.nn.Module, optimizer: torch.optim.Optimizer, data: 
     """One pass over ``batches``; returns the mean loss."""
     model.train()
     total, steps = 0.0, 0
-    bar = progress(len(batches), desc=desc, unit="batch") if show else tqdm(disable=True)
-    with bar:
+    with progress(len(batches), desc=desc, unit="batch", disable=not show) as bar:
         for index in batches:
             optimizer.zero_grad(set_to_none=True)
             loss = batch_loss(model, data, index, loss_options, device, phase)

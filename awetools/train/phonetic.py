@@ -160,6 +160,7 @@ def train_phonetic(run: PhoneticTraining, on_epoch_end=None) -> dict:
         if run.num_threads:
             torch.set_num_threads(run.num_threads)
         check_outputs(run)
+        context.barrier()  # every rank checked before rank 0 creates OUT.partial
         objective = run.loss.objective
         train = load_sets(run.train, run.caps, run.loop.seed)
         if objective != "multitask":
