@@ -9,12 +9,13 @@
 #   Runs COMMAND when stage <= N <= stop_stage, with its output both on the terminal and
 #   in $exp/log/stageN.NAME.log.  On success it writes the marker $exp/.done/N.NAME; a
 #   stage whose marker exists is skipped *with a message* (pass --redo true to run it
-#   again, which says what it overwrites).  A failing stage stops the recipe with the
+#   again, which says what it overwrites).  COMMAND runs with errexit, so any failing
+#   command inside a stage function fails the stage, which stops the recipe with the
 #   stage name and the log path (exit 1).  Ctrl-C marks nothing done.
 #
 # Example: run_stage 1 segment awe segment --ctm data/x/words.ctm data/x data/x_words
 
-if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0; fi
 
 : "${stage:=0}" "${stop_stage:=100}" "${exp:=exp}" "${redo:=false}"
 stage_times=()
@@ -34,7 +35,8 @@ run_stage() {
   local start status
   start=$(date +%s)
   set +e
-  { echo "# $*"; "$@"; } 2>&1 | tee "$log"
+  # errexit inside the stage: a failing command in a stage function fails the stage
+  { echo "# $*"; ( set -e; "$@" ); } 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
   set -e
   if [ "$status" -ne 0 ]; then

@@ -387,3 +387,66 @@ def test_featurize_split_jobs_match_one_job(runner, request, words, fsdd_feats, 
     assert sorted(split) == sorted(keys) and len(keys) == 180
     for key, mat in zip(keys, mats):
         np.testing.assert_array_equal(split[key], mat, err_msg=key)
+
+
+# --- stages.sh ---------------------------------------------------------------------------
+
+STAGED = """#!/usr/bin/env bash
+set -euo pipefail
+stage=0
+stop_stage=100
+redo=false
+exp={exp}
+. {bin}/parse_options.sh
+. {bin}/stages.sh
+two_steps() {{ false; echo "after the failure" > {exp}/ran_on; }}
+run_stage 0 first bash -c 'echo first > {exp}/first.txt'
+run_stage 1 second ${{SECOND:-true}}
+run_stage 2 third bash -c 'echo third > {exp}/third.txt'
+"""
+
+
+@pytest.fixture
+def staged(tmp_path) -> Path:
+    script = tmp_path / "run.sh"
+    script.write_text(STAGED.format(bin=BIN, exp=tmp_path / "exp"))
+    return script
+
+
+def test_stages_mark_done_skip_with_message_and_redo(staged, tmp_path):
+    first = sh(["bash", staged], cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert sorted(p.name for p in (tmp_path / "exp/.done").iterdir()) == ["0.first", "1.second", "2.third"]
+    assert (tmp_path / "exp/log/stage0.first.log").read_text().splitlines() == [
+        "# bash -c echo first > %s" % (tmp_path / "exp/first.txt")]
+    again = sh(["bash", staged, "--stage", "1"], cwd=tmp_path)
+    assert again.returncode == 0
+    assert "stage 1 (second): done at" in again.stderr and "skipping (--redo true" in again.stderr
+    redo = sh(["bash", staged, "--stage", "2", "--redo", "true"], cwd=tmp_path)
+    assert "stage 2 (third): running again (--redo true)" in redo.stderr
+    times = [line.split() for line in lines(tmp_path / "exp/stage_times.txt")]
+    assert [t[:2] for t in times] == [["0", "first"], ["1", "second"], ["2", "third"], ["2", "third"]]
+
+
+def test_stage_function_stops_at_its_first_failing_command(staged, tmp_path):
+    result = sh(["bash", staged], cwd=tmp_path, env={**ENV, "SECOND": "two_steps"})
+    assert result.returncode == 1
+    log = tmp_path / "exp/log/stage1.second.log"
+    assert f"== stage 1 (second) FAILED (exit 1); see {log}" in result.stderr
+    assert not (tmp_path / "exp/ran_on").exists()          # nothing after the failing command
+    assert not (tmp_path / "exp/third.txt").exists()       # the recipe stopped
+    assert sorted(p.name for p in (tmp_path / "exp/.done").iterdir()) == ["0.first"]
+
+
+def test_stage_interrupted_is_not_marked_done(staged, tmp_path):
+    proc = subprocess.Popen(["bash", str(staged)], cwd=tmp_path, env={**ENV, "SECOND": "sleep 30"},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    log = tmp_path / "exp/log/stage1.second.log"
+    deadline = time.time() + 30
+    while not log.exists() and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=30)
+    assert proc.returncode != 0
+    assert not (tmp_path / "exp/.done/1.second").exists() and not (tmp_path / "exp/third.txt").exists()

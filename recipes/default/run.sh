@@ -149,11 +149,13 @@ align_all() {
   local src=h5:$exp/embed/en_train_cluster_skipgram.h5 labels=$data/en/train_words/text
   local text_vectors=$exp/semantic_text/vectors.txt
   for target in text glove; do
-    local tgt=$text_vectors; [ "$target" = glove ] && tgt=$glove
-    awe align --method procrustes --dico identical --src-labels "$labels" --seed "$seed" \
-      "$src" "$tgt" "$exp/align_${target}_procrustes"
-    awe align --method adversarial --restarts 2 --src-labels "$labels" --seed "$seed" \
-      "$src" "$tgt" "$exp/align_${target}_adversarial"
+    # GloVe is 50-d, the semantic space is not: a semi-orthogonal (rectangular) map
+    local tgt=$text_vectors map=orthogonal
+    [ "$target" = glove ] && tgt=$glove map=semi-orthogonal
+    awe align --method procrustes --dico identical --map "$map" --src-labels "$labels" \
+      --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_procrustes"
+    awe align --config conf/adversarial.conf --map "$map" --src-labels "$labels" \
+      --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_adversarial"
     for method in procrustes adversarial; do
       echo -n "translate $target $method: "
       awe eval translate --dico identical --json "$exp/results/translate_${target}_$method.json" \

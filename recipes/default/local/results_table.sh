@@ -1,18 +1,38 @@
 #!/usr/bin/env bash
-# Collect the evaluation JSON files of the default recipe into one table (markdown + JSON).
+# Collect the evaluation JSON files of the default recipe into one results table:
+# EXP/results/table.md (markdown, one section per task) and EXP/results/table.json
+# ({section: {run: {metric: value}}}).
 # Usage: local/results_table.sh EXP_DIR
 set -euo pipefail
-exp=$1 r=$1/results
+[ $# -eq 1 ] || { echo "usage: $0 EXP_DIR" >&2; exit 2; }
+r=$1/results
+mkdir -p "$r/sections"
+section() {  # section NAME TITLE -c COLUMN ... -- FILES...
+  local name=$1 title=$2; shift 2
+  local columns=()
+  while [ "$1" != -- ]; do columns+=("$1"); shift; done; shift
+  awe report --title "$title" "${columns[@]}" --json "$r/sections/$name.json" "$@"
+  echo
+}
+sets='EN-SIMLEX-999 EN-WS-353-ALL EN-MEN-TR-3k'
+wordsim_columns=(-c reference.rho_avg -c reference.rho_single)
+for s in $sets; do wordsim_columns+=(-c "sets.$s.rho_avg" -c "sets.$s.coverage"); done
 {
-  awe report --title "Phonetic: same-different on English test speakers (no English in training)" \
-    -c ap -c swdp_ap -c n "$r"/samediff_*.json
-  echo
-  awe report --title "Semantic: word similarity on English running speech (rho x 100 in JSON as given)" \
-    -c 'averaged.*rho' -c 'single*.rho*' -c 'reference*' -c 'edit*' "$r"/wordsim_*.json
-  echo
-  awe report --title "Semantic query-by-example" -c '*p_at_10' -c '*spearman*' "$r"/qbe_*.json
-  echo
-  awe report --title "Speech -> text alignment (word translation)" -c 'nn.p_at_*' -c 'csls.p_at_*' -c coverage "$r"/translate_*.json
+  section phonetic "Phonetic: same-different AP on English test speakers (multilingual: no English in training; english: topline trained on English; downsample, dtw: baselines)" \
+    -c ap -c swdp_ap -c n -- "$r"/samediff_*.json
+  section wordsim "Semantic: Spearman rho vs the text topline (type-averaged, single-sample) and on similarity sets (type-averaged, with coverage); rho vs edit distance = phonetic leakage" \
+    "${wordsim_columns[@]}" -c edit.rho_avg -- "$r"/wordsim_*.json
+  section qbe "Semantic query-by-example (relevance from the text topline)" \
+    -c semantic.p_at_10 -c semantic.spearman -c exact.p_at_10 -- "$r"/qbe_*.json
+  section translate "Speech -> text alignment: word translation P@k, nearest neighbour and CSLS" \
+    -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage -- "$r"/translate_*.json
 } > "$r/table.md.tmp"
+python3 -c '
+import json, pathlib, sys
+sections = pathlib.Path(sys.argv[1])
+table = {p.stem: json.loads(p.read_text()) for p in sorted(sections.glob("*.json"))}
+pathlib.Path(sys.argv[2]).write_text(json.dumps(table, indent=1) + "\n")
+' "$r/sections" "$r/table.json.tmp"
+mv "$r/table.json.tmp" "$r/table.json"
 mv "$r/table.md.tmp" "$r/table.md"
 cat "$r/table.md"
