@@ -53,8 +53,9 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> dict:
                        f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
 
 
-def read_config(model_dir: str | Path) -> dict:
-    """``config.json`` of a model dir, checked for format and version."""
+def read_model_config(model_dir: str | Path, fmt: str = FORMAT, version: int = FORMAT_VERSION,
+                      what: str = "phonetic AWE model") -> dict:
+    """``config.json`` of a model dir, checked for its ``format`` tag and version."""
     path = Path(model_dir) / CONFIG
     if not Path(model_dir).is_dir():
         raise AweError(f"{model_dir}: no such model directory")
@@ -64,14 +65,19 @@ def read_config(model_dir: str | Path) -> dict:
         raise AweError(f"{model_dir}: not a model directory (no {CONFIG})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise AweError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
+    if not isinstance(config, dict) or config.get("format") != fmt:
         found = config.get("format") if isinstance(config, dict) else None
-        raise AweError(f"{path}: not a phonetic AWE model (format '{found}', expected '{FORMAT}')")
-    if config.get("format_version") != FORMAT_VERSION:
-        raise AweError(f"{path}: model format version {config.get('format_version')} "
+        raise AweError(f"{path}: not a {what} (format '{found}', expected '{fmt}')")
+    if config.get("format_version") != version:
+        raise AweError(f"{path}: {what} format version {config.get('format_version')} "
                        f"(written by awetools {config.get('awetools_version', '?')}); "
-                       f"this awetools {__version__} reads version {FORMAT_VERSION}")
+                       f"this awetools {__version__} reads version {version}")
     return config
+
+
+def read_config(model_dir: str | Path) -> dict:
+    """``config.json`` of a phonetic model dir, checked for format and version."""
+    return read_model_config(model_dir)
 
 
 def load_model(model_dir: str | Path, device: str | torch.device = "cpu") -> tuple[AweModel, dict]:

@@ -16,7 +16,7 @@ from torch import nn
 
 from awetools import __version__
 from awetools.errors import AweError
-from awetools.models.modeldir import CONFIG, WEIGHTS, load_weights
+from awetools.models.modeldir import CONFIG, WEIGHTS, load_weights, read_model_config
 from awetools.semantic.models import build_semantic_model
 
 FORMAT = "awetools-semantic-model"
@@ -38,19 +38,8 @@ def is_semantic_model(model_dir: str | Path) -> bool:
 
 
 def read_semantic_config(model_dir: str | Path) -> dict:
-    path = Path(model_dir) / CONFIG
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AweError(f"{model_dir}: not a model directory (no {CONFIG})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AweError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise AweError(f"{path}: not a semantic model (format '{config.get('format')}')")
-    if config.get("format_version") != FORMAT_VERSION:
-        raise AweError(f"{path}: semantic model format version {config.get('format_version')}; "
-                       f"this awetools {__version__} reads version {FORMAT_VERSION}")
-    return config
+    """``config.json`` of a semantic model dir, checked for format and version."""
+    return read_model_config(model_dir, FORMAT, FORMAT_VERSION, "semantic model")
 
 
 def load_semantic_model(model_dir: str | Path, device: torch.device | str = "cpu") -> tuple[nn.Module, dict]:

@@ -50,7 +50,7 @@ from awetools.train import distributed
 from awetools.train.batching import shard
 from awetools.train.distributed import Dist
 from awetools.train.loop import CHECKPOINT, LOG, epoch_seed, write_log
-from awetools.train.phonetic import comparable, flat_differences, workdir_of
+from awetools.train.phonetic import check_outputs, comparable, flat_differences, workdir_of
 
 log = get_logger("awetools.semantic")
 CURVE = "valid_curve.tsv"
@@ -115,14 +115,7 @@ def _check_run(run: SkipgramTraining) -> None:
             raise AweError(f"--{name.replace('_', '-')} must be at least 1")
     if run.loss.negatives < 1 or run.lr <= 0 or not 0 <= run.valid_fraction < 1:
         raise AweError("--negatives >= 1, --lr > 0 and 0 <= --valid-fraction < 1 are required")
-    out, work = Path(run.out), workdir_of(Path(run.out))
-    if out.exists() and not run.overwrite:
-        raise AweError(f"{out}: model directory exists (use --overwrite to retrain)")
-    if work.exists() and not run.resume and not run.overwrite:
-        raise AweError(f"{work}: an unfinished run is there; continue it with --resume "
-                       "or start again with --overwrite")
-    if run.resume and not work.exists():
-        raise AweError(f"{work}: nothing to resume (no unfinished run for {out})")
+    check_outputs(run.out, run.overwrite, run.resume)
 
 
 def _warn_dropped(total: int, kept: int, what: str) -> None:

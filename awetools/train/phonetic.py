@@ -84,16 +84,16 @@ def workdir_of(out: Path) -> Path:
     return out.with_name(out.name + ".partial")
 
 
-def check_outputs(run: PhoneticTraining) -> None:
+def check_outputs(out: str | Path, overwrite: bool, resume: bool) -> None:
     """Refuse, before any work, to clobber a model or an unfinished run, or to resume nothing."""
-    out = Path(run.out)
+    out = Path(out)
     work = workdir_of(out)
-    if out.exists() and not run.overwrite:
+    if out.exists() and not overwrite:
         raise AweError(f"{out}: model directory exists (use --overwrite to retrain)")
-    if work.exists() and not run.resume and not run.overwrite:
+    if work.exists() and not resume and not overwrite:
         raise AweError(f"{work}: an unfinished run is there; continue it with --resume "
                        "or start again with --overwrite")
-    if run.resume and not work.exists():
+    if resume and not work.exists():
         raise AweError(f"{work}: nothing to resume (no unfinished run for {out})")
 
 
@@ -159,7 +159,7 @@ def train_phonetic(run: PhoneticTraining, on_epoch_end=None) -> dict:
         device = resolve_device(device_name)
         if run.num_threads:
             torch.set_num_threads(run.num_threads)
-        check_outputs(run)
+        check_outputs(run.out, run.overwrite, run.resume)
         context.barrier()  # every rank checked before rank 0 creates OUT.partial
         objective = run.loss.objective
         train = load_sets(run.train, run.caps, run.loop.seed)

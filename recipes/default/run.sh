@@ -138,8 +138,8 @@ eval_semantic() {
     echo -n "wordsim $name: "
     awe eval wordsim "h5:$exp/embed/en_train_$name.h5" --labels "$labels" --pairs "$wordsim" \
       --reference "$text_vectors" --seed "$seed" --json "$exp/results/wordsim_$name.json"
-    echo -n "qbe $name: "
-    awe eval qbe --reference "$text_vectors" --seed "$seed" --json "$exp/results/qbe_$name.json" \
+    echo -n "qbe $name: "  # relevance from GloVe (6B tokens), which knows more than this corpus
+    awe eval qbe --reference "$glove" --seed "$seed" --json "$exp/results/qbe_$name.json" \
       "h5:$exp/embed/en_train_$name.h5" "$data/en/train_words"
   done
 }

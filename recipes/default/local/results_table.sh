@@ -22,7 +22,7 @@ for s in $sets; do wordsim_columns+=(-c "sets.$s.rho_avg" -c "sets.$s.coverage")
     -c ap -c swdp_ap -c n -- "$r"/samediff_*.json
   section wordsim "Semantic: Spearman rho vs the text topline (type-averaged, single-sample) and on similarity sets (type-averaged, with coverage); rho vs edit distance = phonetic leakage" \
     "${wordsim_columns[@]}" -c edit.rho_avg -- "$r"/wordsim_*.json
-  section qbe "Semantic query-by-example (relevance from the text topline)" \
+  section qbe "Semantic query-by-example (relevance: the 10 corpus words nearest the query word in GloVe 6B)" \
     -c semantic.p_at_10 -c semantic.spearman -c exact.p_at_10 -- "$r"/qbe_*.json
   section translate "Speech -> text alignment: word translation P@k, nearest neighbour and CSLS" \
     -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage -- "$r"/translate_*.json

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Multi-task recipe: form, meaning, or both, against contrastive and triplet (issue 5).
+# English isolated words of the built-in corpus (6 training, 2 validation and 2 unseen
+# test speakers); the multitask model decodes the eSpeak phone sequence (form, weight
+# alpha) and/or regresses GloVe 50-d vectors (meaning, weight beta).  Also scored on the
+# same test tokens: downsampling, DTW, and --transfer-model (e.g. the default recipe's
+# model trained on 10 other languages, never on English).
+#
+# Usage: ./run.sh [--stage N] [--stop-stage M] [--nj N] [--words N] [--transfer-model DIR] [--redo true]
+set -euo pipefail
+cd "$(dirname "$0")"
+. bin/path.sh
+. conf/cmd.sh
+
+stage=0
+stop_stage=100
+nj=2
+words=1000
+seed=0
+exp=exp
+data=data
+redo=false
+glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
+transfer_model=../default/exp/small/phonetic_multilingual
+help_message="$(sed -n '2,10p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+. bin/parse_options.sh
+. bin/stages.sh
+require_cmd "$cmd"
+corpus=$data/corpus
+
+run_stage 0 synth awe synth --languages en --target-language none --num-words "$words" \
+  --seed "$seed" --nj "$nj" --overwrite "$corpus"
+
+segment_all() {
+  for split in train dev test; do
+    awe segment --overwrite --ctm "$corpus/en/$split/words.ctm" "$corpus/en/$split" "$data/${split}_words"
+  done
+}
+run_stage 1 segment segment_all
+
+featurize_all() {
+  mkdir -p "$exp/feats"
+  for split in train dev test; do
+    awe featurize --config conf/mfcc.conf --nj "$nj" "$data/${split}_words" \
+      "ark,scp:$exp/feats/$split.ark,$exp/feats/$split.scp"
+  done
+}
+run_stage 2 featurize featurize_all
+
+# name: awe train-phonetic options
+models=("contrastive --objective contrastive"
+        "triplet --objective triplet"
+        "form --objective multitask --alpha 1 --beta 0"
+        "meaning --objective multitask --alpha 0 --beta 1"
+        "form_meaning --objective multitask --alpha 1 --beta 1")
+
+train_all() {
+  for model in "${models[@]}"; do
+    set -- $model
+    local name=$1 targets=(); shift
+    [[ "$*" == *multitask* ]] && targets=(--lexicon "$corpus/en/train/lexicon.txt" --word-vectors "$glove")
+    awe train-phonetic --config conf/train.conf "$@" "${targets[@]}" --seed "$seed" --overwrite \
+      --train "$data/train_words=scp:$exp/feats/train.scp" \
+      --valid "$data/dev_words=scp:$exp/feats/dev.scp" "$exp/phonetic_$name"
+  done
+}
+run_stage 3 train train_all
+
+embed_all() {
+  mkdir -p "$exp/embed"
+  for model in "${models[@]}"; do
+    local name=${model%% *}
+    awe embed "$exp/phonetic_$name" "scp:$exp/feats/test.scp" "h5:$exp/embed/test_$name.h5"
+  done
+  if [ -d "$transfer_model" ]; then
+    awe embed "$transfer_model" "scp:$exp/feats/test.scp" "h5:$exp/embed/test_transfer.h5"
+  else
+    echo "no --transfer-model $transfer_model: run recipes/default first to score it" >&2
+  fi
+  awe embed --downsample 10 "scp:$exp/feats/test.scp" "h5:$exp/embed/test_downsample.h5"
+}
+run_stage 4 embed embed_all
+
+eval_all() {
+  mkdir -p "$exp/results"
+  local args=(--labels "$data/test_words/text" --utt2spk "$data/test_words/utt2spk") table
+  for table in "$exp"/embed/test_*.h5; do
+    local name=$(basename "$table" .h5); name=${name#test_}
+    echo -n "$name: "
+    awe eval samediff "${args[@]}" --json "$exp/results/samediff_$name.json" "h5:$table"
+  done
+  echo -n "dtw: "
+  awe eval samediff "${args[@]}" --dtw --nj "$nj" --json "$exp/results/samediff_dtw.json" "scp:$exp/feats/test.scp"
+}
+run_stage 5 eval eval_all
+
+run_stage 6 report awe report --title "English isolated words, unseen speakers: same-different" \
+  -c ap -c swdp_ap -c n --markdown "$exp/results/table.md" --json "$exp/results/table.json" \
+  "$exp"/results/samediff_*.json

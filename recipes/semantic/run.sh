@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Semantic AWE comparison (issue 6): every awe train-skipgram method on English running
+# speech of the built-in corpus, over the AWEs of a phonetic model trained on other
+# languages only, scored against the text topline, word-similarity sets, edit distance
+# (phonetic leakage) and semantic query-by-example.  Needs the default recipe's data and
+# features first, e.g. for the large preset (300,000 running English words):
+#   (cd ../default && ./run.sh --preset large --stop-stage 2)   # synth, segment, featurize
+#   ./run.sh --corpus ../default/data/large --feats ../default/exp/large/feats
+#
+# Usage: ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--feats DIR]
+#                 [--phonetic-model DIR] [--clusters K] [--methods "..."] [--redo true]
+set -euo pipefail
+cd "$(dirname "$0")"
+. bin/path.sh
+
+stage=0
+stop_stage=100
+corpus=../default/data/large
+feats=../default/exp/large/feats
+phonetic_model=../default/exp/small/phonetic_multilingual
+clusters=2000
+methods="text cluster-skipgram cluster-skipgram-hard projection two-stage contrastive speech2vec units"
+seed=0
+nj=2
+exp=exp
+redo=false
+glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
+wordsim=$AWE_SHARED_DATA/wordsim/en
+help_message="$(sed -n '2,11p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+. bin/parse_options.sh
+. bin/stages.sh
+words=$corpus/en/train_words
+for f in "$words/text" "$feats/en_train.scp" "$phonetic_model/model.pt"; do
+  [ -f "$f" ] || { echo "$0: missing $f (run the default recipe's stages 0-3 first, see --help)" >&2; exit 1; }
+done
+awe_h5=$exp/embed
+
+embed_phonetic() {
+  mkdir -p "$awe_h5"
+  awe embed --nj "$nj" "$phonetic_model" "scp:$feats/en_train.scp" "h5:$awe_h5/phonetic.h5"
+}
+run_stage 0 embed-phonetic embed_phonetic
+
+run_stage 1 cluster awe cluster --k "$clusters" --spherical --seed "$seed" --overwrite \
+  --labels "$words/text" "h5:$awe_h5/phonetic.h5" "$exp/clusters"
+
+# method -> awe train-skipgram inputs
+inputs() {
+  case $1 in
+    text) echo "--method text" ;;
+    cluster-skipgram) echo "--method cluster-skipgram --embeddings h5:$awe_h5/phonetic.h5 --clusters $exp/clusters" ;;
+    cluster-skipgram-hard) echo "--method cluster-skipgram --hard --embeddings h5:$awe_h5/phonetic.h5 --clusters $exp/clusters" ;;
+    projection|two-stage) echo "--method $1 --embeddings h5:$awe_h5/phonetic.h5" ;;
+    contrastive) echo "--method contrastive --init $phonetic_model --features scp:$feats/en_train.scp" ;;
+    speech2vec|units) echo "--method $1 --features scp:$feats/en_train.scp" ;;
+    *) echo "unknown method $1" >&2; return 1 ;;
+  esac
+}
+conf_of() { case $1 in contrastive|speech2vec|units) echo conf/skipgram_rnn.conf ;; *) echo conf/skipgram.conf ;; esac; }
+
+train_all() {
+  local method
+  for method in $methods; do
+    awe train-skipgram --config "$(conf_of "$method")" $(inputs "$method") --seed "$seed" \
+      --overwrite "$words" "$exp/semantic_$method"
+  done
+}
+run_stage 2 train train_all
+
+embed_all() {
+  local method source
+  for method in $methods; do
+    [ "$method" = text ] && continue   # word vectors, no segment encoder
+    case $method in contrastive|speech2vec|units) source=scp:$feats/en_train.scp ;; *) source=h5:$awe_h5/phonetic.h5 ;; esac
+    awe embed --nj "$nj" "$exp/semantic_$method" "$source" "h5:$awe_h5/$method.h5"
+  done
+}
+run_stage 3 embed embed_all
+
+eval_all() {
+  mkdir -p "$exp/results"
+  local text_vectors=$exp/semantic_text/vectors.txt name
+  # relevance for QbE from GloVe (6B tokens): a reference that knows more than this corpus
+  local qbe=(--reference "$glove" --seed "$seed")
+  echo -n "wordsim text: "
+  awe eval wordsim --vectors "$text_vectors" --pairs "$wordsim" \
+    --reference "$text_vectors" --json "$exp/results/wordsim_text.json"
+  echo -n "qbe text: "
+  awe eval qbe "${qbe[@]}" --vectors "$text_vectors" --json "$exp/results/qbe_text.json" "$words"
+  for name in phonetic $methods; do
+    [ "$name" = text ] && continue
+    echo -n "wordsim $name: "
+    awe eval wordsim "h5:$awe_h5/$name.h5" --labels "$words/text" --pairs "$wordsim" \
+      --reference "$text_vectors" --seed "$seed" --json "$exp/results/wordsim_$name.json"
+    echo -n "qbe $name: "
+    awe eval qbe "${qbe[@]}" --json "$exp/results/qbe_$name.json" "h5:$awe_h5/$name.h5" "$words"
+  done
+}
+run_stage 4 eval eval_all
+
+report() {
+  local sets='EN-SIMLEX-999 EN-WS-353-ALL EN-MEN-TR-3k' columns=() r=$exp/results
+  for s in $sets; do columns+=(-c "sets.$s.rho_avg" -c "sets.$s.coverage"); done
+  awe report --title "Semantic AWEs: rho vs text topline, word similarity, edit distance" \
+    -c reference.rho_avg -c reference.rho_single "${columns[@]}" -c edit.rho_avg \
+    --markdown "$r/wordsim_table.md" --json "$r/wordsim_table.json" "$r"/wordsim_*.json
+  awe report --title "Semantic QbE (relevance: GloVe 6B top-10 neighbours)" \
+    -c semantic.p_at_10 -c semantic.spearman -c exact.p_at_10 \
+    --markdown "$r/qbe_table.md" --json "$r/qbe_table.json" "$r"/qbe_*.json
+}
+run_stage 5 report report
