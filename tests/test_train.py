@@ -12,7 +12,8 @@ import torch
 
 from awetools.errors import AweError
 from awetools.io.datadir import DataDir, read_kaldi_table
-from awetools.io.tables import open_writer, read_matrices
+from awetools.io.tables import open_writer, read_matrices, read_vectors
+from awetools.models.modeldir import load_model
 from awetools.train.batching import epoch_batches, pair_groups, shard
 from awetools.train.data import Caps, SetSpec, select_tokens, set_names, set_specs
 from awetools.train.losses import masked_mse, nt_xent, phone_cross_entropy, triplet_hardest
@@ -290,10 +291,26 @@ def test_objectives_train(fsdd_split, tmp_path, run_awe, caplog):
     assert "dropped 12 of 120 training tokens (1 types) with no vector" in caplog.text
     config = json.loads((tmp_path / "mt" / "config.json").read_text())
     assert config["model"]["vector_dim"] == 6 and "th" in config["model"]["phones"]
+    # the meaning head's output: 6-d, in (-1, 1), i.e. in the word-vector space
+    valid_scp = fsdd_split[1].split("=", 1)[1]
+    rc, _, err = run_awe(["embed", "--output", "meaning", tmp_path / "mt", valid_scp,
+                          f"h5:{tmp_path / 'meaning.h5'}"])
+    assert rc == 0, err
+    keys, meaning = read_vectors(f"h5:{tmp_path / 'meaning.h5'}")
+    assert meaning.shape == (len(keys), 6) and np.abs(meaning).max() < 1
+    model, _ = load_model(tmp_path / "mt")
+    feats = dict(zip(*read_matrices(valid_scp)))
+    with torch.no_grad():
+        expected = model.meaning_head(model(torch.tensor(feats[keys[0]])[None],
+                                            torch.tensor([len(feats[keys[0]])])))
+    np.testing.assert_allclose(meaning[0], expected[0].numpy(), atol=1e-5)
     rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "form", "--objective", "multitask",
                                     "--lexicon", f"train={lexicon}", "--beta", "0", "--epochs", "1"))
     assert rc == 0, err
     assert json.loads((tmp_path / "form" / "config.json").read_text())["model"]["vector_dim"] == 0
+    rc, _, err = run_awe(["embed", "--output", "meaning", tmp_path / "form", valid_scp,
+                          f"h5:{tmp_path / 'none.h5'}"])
+    assert rc == 1 and "has no meaning head" in err and not (tmp_path / "none.h5").exists()
     rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "x", "--objective", "multitask",
                                     "--beta", "0", "--epochs", "1"))
     assert rc == 1 and "needs a lexicon for training set 'train'" in err

@@ -21,6 +21,7 @@ def embed_command(
     batch_size: int = typer.Option(256, "--batch-size", help="Segments per batch (batches are sorted by length)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     nj: int = typer.Option(1, "--nj", help="CPU processes, one thread each (worth it for large inputs: each worker starts in a few seconds)."),
+    output: str = typer.Option("embedding", "--output", help="embedding, or meaning: a multitask model's regressed word vectors (the text-vector space; for awe eval translate)."),
 ) -> None:
     """Embed every feature matrix of a table: one vector per segment, in input order.
 
@@ -36,6 +37,7 @@ def embed_command(
     \b
       awe embed exp/contrastive scp:feats/test.scp ark,scp:emb/test.ark,emb/test.scp
       awe featurize data/test_words ark:- | awe embed --downsample 10 ark:- h5:emb/test_ds.h5
+      awe embed --output meaning exp/meaning scp:feats/test.scp h5:emb/test_glove_space.h5
     """
     expected = 2 if downsample is not None else 3
     if len(args) != expected:
@@ -45,6 +47,9 @@ def embed_command(
                                  param_hint="arguments")
     if nj < 1 or batch_size < 1:
         raise typer.BadParameter("--nj and --batch-size must be >= 1")
+    if output != "embedding" and (downsample is not None or is_semantic_model(args[0])):
+        raise typer.BadParameter("only a phonetic (multitask) model has other outputs",
+                                 param_hint="--output")
     if downsample is not None:
         count = downsample_table(args[0], args[1], downsample)
         what = f"downsampled ({downsample} frames)"
@@ -53,6 +58,7 @@ def embed_command(
         what = f"with {args[0]}"
     else:
         torch.set_num_threads(1)  # --nj counts CPU cores: one thread per process
-        count = embed_table(args[0], args[1], args[2], batch_size, resolve_device(device), nj)
+        count = embed_table(args[0], args[1], args[2], batch_size, resolve_device(device), nj,
+                            output=output)
         what = f"with {args[0]}"
     print(f"awe embed: wrote {count} vectors {what} to {args[-1]}", file=sys.stderr)

@@ -2,7 +2,9 @@
 
 :func:`embed_matrices` is the in-memory core (used by training for validation too):
 segments are sorted by length and embedded in batches, so padding is minimal, and the
-vectors come back in input order.  :func:`embed_table` streams a table through a model
+vectors come back in input order; ``output="meaning"`` gives a multitask model's
+regressed word vectors (the joint speech-text space) instead of its embeddings.
+:func:`embed_table` streams a table through a model
 in chunks (memory bounded, works with ``ark:-`` in and out, output in input order),
 optionally with ``nj`` CPU worker processes (at most ``2 * nj`` chunks in flight).  :func:`downsample` is the classic
 no-training baseline: ``n`` frames sampled uniformly over the segment (linear
@@ -26,6 +28,16 @@ from awetools.models.modeldir import load_model
 from awetools.progress import progress
 
 CHUNK = 2048  # segments read, embedded and written together
+OUTPUTS = ("embedding", "meaning")
+
+
+def check_output(model: AweModel, output: str, model_dir: str) -> None:
+    """Refuse an output the model cannot give (a meaning head exists only in multitask models)."""
+    if output not in OUTPUTS:
+        raise AweError(f"--output: unknown output '{output}' ({', '.join(OUTPUTS)})")
+    if output == "meaning" and model.meaning_head is None:
+        raise AweError(f"{model_dir}: --output meaning needs a multitask model trained with "
+                       "--word-vectors and --beta > 0 (this model has no meaning head)")
 
 
 def pad_batch(mats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -42,16 +54,23 @@ def length_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
 
 @torch.no_grad()
 def embed_matrices(model: AweModel, mats: Sequence[np.ndarray | torch.Tensor],
-                   batch_size: int = 256, device: torch.device | str = "cpu") -> np.ndarray:
-    """Embeddings ``[N, embed_dim]`` (float32, input order) of ``[T, D]`` matrices."""
+                   batch_size: int = 256, device: torch.device | str = "cpu",
+                   output: str = "embedding") -> np.ndarray:
+    """Vectors ``[N, dim]`` (float32, input order) of ``[T, D]`` matrices: the embeddings,
+    or with ``output="meaning"`` the meaning head's regressed word vectors."""
     was_training = model.training
     model.eval()
     tensors = [m if isinstance(m, torch.Tensor) else torch.tensor(m, dtype=torch.float32)
                for m in mats]
-    out = np.empty((len(tensors), model.config.embed_dim), dtype=np.float32)
+    meaning = output == "meaning"
+    dim = model.config.vector_dim if meaning else model.config.embed_dim
+    out = np.empty((len(tensors), dim), dtype=np.float32)
     for batch in length_batches(np.array([t.shape[0] for t in tensors]), batch_size):
         feats, lengths = pad_batch([tensors[i] for i in batch])
-        out[batch] = model(feats.to(device), lengths.to(device)).float().cpu().numpy()
+        vectors = model(feats.to(device), lengths.to(device))
+        if meaning:
+            vectors = model.meaning_head(vectors)
+        out[batch] = vectors.float().cpu().numpy()
     model.train(was_training)
     return out
 
@@ -123,31 +142,33 @@ def _in_workers(pool: multiprocessing.pool.Pool, chunks: Iterator, in_flight: in
 _worker: dict = {}
 
 
-def _worker_init(model_dir: str, batch_size: int) -> None:
+def _worker_init(model_dir: str, batch_size: int, output: str) -> None:
     torch.set_num_threads(1)
     _worker["model"], _ = load_model(model_dir, "cpu")
-    _worker["batch_size"] = batch_size
+    _worker["batch_size"], _worker["output"] = batch_size, output
 
 
 def _worker_chunk(chunk: tuple[list[str], list[np.ndarray]]) -> tuple[list[str], np.ndarray]:
     keys, mats = chunk
-    return keys, embed_matrices(_worker["model"], mats, _worker["batch_size"])
+    return keys, embed_matrices(_worker["model"], mats, _worker["batch_size"], output=_worker["output"])
 
 
 def embed_table(model_dir: str, rspecifier: str, wspecifier: str, batch_size: int = 256,
-                device: torch.device | str = "cpu", nj: int = 1, chunk: int = CHUNK) -> int:
+                device: torch.device | str = "cpu", nj: int = 1, chunk: int = CHUNK,
+                output: str = "embedding") -> int:
     """Embed every matrix of ``rspecifier`` with the model in ``model_dir``; returns the count.
 
     ``nj > 1`` runs that many single-threaded CPU worker processes (ignored on a GPU), each
-    embedding whole chunks of ``chunk`` segments.
+    embedding whole chunks of ``chunk`` segments.  ``output``: see :func:`embed_matrices`.
     """
     model, config = load_model(model_dir, device)
+    check_output(model, output, str(model_dir))
     chunks = checked_chunks(rspecifier, config["model"]["feat_dim"], str(model_dir), chunk)
     if nj > 1 and torch.device(device).type == "cpu":
         context = multiprocessing.get_context("spawn")
-        with context.Pool(nj, _worker_init, (str(model_dir), batch_size)) as pool:
+        with context.Pool(nj, _worker_init, (str(model_dir), batch_size, output)) as pool:
             return _write_results(_in_workers(pool, chunks, 2 * nj), wspecifier)
-    return _write_results(((keys, embed_matrices(model, mats, batch_size, device))
+    return _write_results(((keys, embed_matrices(model, mats, batch_size, device, output))
                            for keys, mats in chunks), wspecifier)
 
 
