@@ -4,7 +4,9 @@
 # test speakers); the multitask model decodes the eSpeak phone sequence (form, weight
 # alpha) and/or regresses GloVe 50-d vectors (meaning, weight beta).  Also scored on the
 # same test tokens: downsampling, DTW, and --transfer-model (e.g. the default recipe's
-# model trained on 10 other languages, never on English).
+# model trained on 10 other languages, never on English).  Stage 7 puts the test words
+# into the GloVe space three ways (issue 7): supervised regression (the meaning head),
+# supervised Procrustes and unsupervised adversarial alignment of contrastive AWEs.
 #
 # Usage: ./run.sh [--stage N] [--stop-stage M] [--nj N] [--words N] [--transfer-model DIR] [--redo true]
 set -euo pipefail
@@ -22,7 +24,7 @@ data=data
 redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 transfer_model=../default/exp/small/phonetic_multilingual
-help_message="$(sed -n '2,10p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,11p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 require_cmd "$cmd"
@@ -97,3 +99,33 @@ run_stage 5 eval eval_all
 run_stage 6 report awe report --title "English isolated words, unseen speakers: same-different" \
   -c ap -c swdp_ap -c n --markdown "$exp/results/table.md" --json "$exp/results/table.json" \
   "$exp"/results/samediff_*.json
+
+joint_space() {
+  local r=$exp/results labels=$data/test_words/text name method
+  mkdir -p "$exp/joint"
+  # supervised regression (teacher-student): the meaning head maps a segment into GloVe space
+  for name in meaning form_meaning; do
+    awe embed --output meaning "$exp/phonetic_$name" "scp:$exp/feats/test.scp" "h5:$exp/joint/test_$name.h5"
+    echo -n "regression ($name) translation: "
+    awe eval translate --labels "$labels" --dico identical --json "$r/translate_regression_$name.json" \
+      "h5:$exp/joint/test_$name.h5" "$glove"
+    echo -n "regression ($name) classification: "
+    awe eval translate --classify --labels "$labels" --json "$r/classify_regression_$name.json" \
+      "h5:$exp/joint/test_$name.h5" "$glove"
+  done
+  # maps learnt on the training speakers' contrastive AWEs (averaged per word), applied to the test speakers'
+  awe embed "$exp/phonetic_contrastive" "scp:$exp/feats/train.scp" "h5:$exp/joint/train_contrastive.h5"
+  awe align --method procrustes --dico identical --map semi-orthogonal --src-labels "$data/train_words/text" \
+    --seed "$seed" --overwrite "h5:$exp/joint/train_contrastive.h5" "$glove" "$exp/joint/align_procrustes"
+  awe align --config conf/adversarial.conf --map semi-orthogonal --src-labels "$data/train_words/text" \
+    --seed "$seed" --overwrite "h5:$exp/joint/train_contrastive.h5" "$glove" "$exp/joint/align_adversarial"
+  for method in procrustes adversarial; do
+    echo -n "$method translation: "
+    awe eval translate --map "$exp/joint/align_$method" --labels "$labels" --dico identical \
+      --json "$r/translate_${method}.json" "h5:$exp/embed/test_contrastive.h5" "$glove"
+  done
+  awe report --title "English test words -> GloVe 6B 50-d: regression vs Procrustes vs adversarial" \
+    -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage -c 'nn.accuracy' -c 'csls.accuracy' \
+    --markdown "$r/joint_table.md" --json "$r/joint_table.json" "$r"/translate_*.json "$r"/classify_*.json
+}
+run_stage 7 joint-space joint_space
