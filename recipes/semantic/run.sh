@@ -130,4 +130,4 @@ align_all() {
     -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage \
     --markdown "$r/translate_table.md" --json "$r/translate_table.json" "$r"/translate_*.json
 }
-[[ " $methods " == *" cluster-skipgram "* ]] && run_stage 6 align align_all
+if [[ " $methods " == *" cluster-skipgram "* ]]; then run_stage 6 align align_all; fi
