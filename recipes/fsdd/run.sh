@@ -81,5 +81,5 @@ eval_all() {
 }
 run_stage 5 eval eval_all
 
-run_stage 6 report awe report --title "FSDD: held-out speakers, same-different" \
+run_stage 6 report awe report --title "FSDD: held-out speakers, same-different" -c ap -c swdp_ap -c n \
   --markdown "$exp/results/table.md" --json "$exp/results/table.json" "$exp"/results/samediff_*.json
