@@ -368,3 +368,33 @@ def test_sigint_leaves_no_corpus(text_file, tmp_path, nj):
 def test_full_disk_is_a_one_line_error():
     with pytest.raises(AweError, match=r"/dev/full: cannot write \(No space left on device\)"):
         speak.write_wav(Path("/dev/full"), np.zeros(160000, np.int16))
+
+
+# ---------------------------------------------------------------- forced alignment
+
+def test_pocketsphinx_alignment_against_the_exact_ctm(corpus, tmp_path):
+    """PocketSphinx word times for the synthetic running speech: the same words as the
+    eSpeak CTM and boundaries within a few frames of it; unknown words are left out."""
+    pytest.importorskip("pocketsphinx")
+    from awetools.forced_align import force_align
+    from awetools.io.alignments import read_ctm
+    train = corpus / "en" / "train"
+    report = force_align(str(train), str(tmp_path / "ps.ctm"))
+    hyp, ref = read_ctm(tmp_path / "ps.ctm"), read_ctm(train / "words.ctm")
+    assert report.aligned == len(hyp) >= 1 and report.words == sum(map(len, hyp.values()))
+    errors = []
+    for utt, words in hyp.items():
+        assert [w.word for w in words] == [w.word for w in ref[utt]]
+        errors += [abs(h.start - r.start) for h, r in zip(words, ref[utt])]
+        errors += [abs(h.end - r.end) for h, r in zip(words, ref[utt])]
+    assert np.median(errors) < 0.1
+    # a word outside the CMU dictionary: the utterance is left out, and with nothing left, an error
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    utt = sorted(hyp)[0]
+    (bad / "wav.scp").write_text(next(l for l in (train / "wav.scp").read_text().splitlines()
+                                      if l.startswith(utt + " ")) + "\n")
+    (bad / "text").write_text(f"{utt} zzqxv words\n")
+    with pytest.raises(AweError, match="no utterance could be aligned.*1 with out-of-dictionary words.*zzqxv"):
+        force_align(str(bad), str(tmp_path / "bad.ctm"))
+    assert not (tmp_path / "bad.ctm").exists()

@@ -6,7 +6,9 @@
 # directory of Montreal Forced Aligner TextGrids (tier "words"), or
 # <utt> <start> <end> <word> lines.  For LibriSpeech, Buckeye or GlobalPhone: prepare the
 # data dir with Kaldi's or lhotse's recipe, align with MFA, point --train-align/--test-align
-# at the TextGrid directories.
+# at the TextGrid directories.  English transcripts without word times: give
+# "pocketsphinx" as the alignment, and stage 0 aligns the data dir's text with PocketSphinx
+# (local/pocketsphinx_ctm.py; pip install 'awetools[align]').
 #
 # Usage: ./run.sh --train-data DIR --train-align F_OR_DIR --test-data DIR --test-align F_OR_DIR
 #                 [--stage N] [--stop-stage M] [--nj N] [--cmd CMD] [--redo true]
@@ -37,6 +39,18 @@ for d in "$train_data" "$test_data"; do
   [ -d "$d" ] || { echo "$0: no such data dir '$d'" >&2; exit 1; }
   [ -f "$d/utt2spk" ] || { echo "$0: '$d' has no utt2spk (every utterance needs a speaker)" >&2; exit 1; }
 done
+
+# "pocketsphinx": the CTM that stage 0 writes
+force_align() {
+  local set=$1 dir=$2
+  mkdir -p "$data"
+  local/pocketsphinx_ctm.py "$dir" "$data/${set}_pocketsphinx.ctm"
+}
+aligned_sets=()
+[ "$train_align" = pocketsphinx ] && { aligned_sets+=("train $train_data"); train_align=$data/train_pocketsphinx.ctm; }
+[ "$test_align" = pocketsphinx ] && { aligned_sets+=("test $test_data"); test_align=$data/test_pocketsphinx.ctm; }
+force_align_all() { local s; for s in "${aligned_sets[@]}"; do force_align $s; done; }
+if [ ${#aligned_sets[@]} -gt 0 ]; then run_stage 0 force-align force_align_all; fi
 
 # alignment_option PATH: --textgrid for a directory, --ctm for *.ctm, else --alignment.
 alignment_option() {
