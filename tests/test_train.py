@@ -397,3 +397,12 @@ def test_torchrun_two_processes_match_one(fsdd_split, tmp_path, run_awe):
           for name in ("one", "two")}
     assert abs(ap["one"] - ap["two"]) < 0.05, ap
     assert result.stderr.count("best validation AP") == 1  # one voice: rank 0's
+
+
+def test_regression_targets_unit_centred_unit():
+    from awetools.train.targets import regression_targets
+    got = regression_targets(np.array([[2.0, 0.0], [0.0, 1.0]]), "v.txt")
+    # unit: [[1, 0], [0, 1]]; minus the mean [0.5, 0.5]; unit again
+    np.testing.assert_allclose(got, np.array([[1, -1], [-1, 1]]) / np.sqrt(2), rtol=1e-6)
+    with pytest.raises(AweError, match="v.txt: word vector of row 0 is all zeros"):
+        regression_targets(np.array([[0.0, 0.0], [1.0, 1.0]]), "v.txt")

@@ -16,7 +16,7 @@ from awetools.io.wordvectors import read_word_vectors
 from awetools.log import get_logger
 from awetools.train.data import Segments
 from awetools.train.objectives import LossOptions, TrainTensors
-from awetools.train.targets import encode_phones, phone_inventory, read_lexicon, unit_vectors
+from awetools.train.targets import encode_phones, phone_inventory, read_lexicon, regression_targets
 
 log = get_logger("awetools.train")
 
@@ -84,7 +84,8 @@ def attach_targets(train: Segments, lexicons: dict[str, str], word_vectors: str 
         tensors.phones = encode_phones(chosen, inventory)
         extra["phones"] = inventory
     if loss.beta > 0:
-        targets = unit_vectors(vectors[[rows[i] for i in index]], word_vectors)
-        tensors.vectors = torch.from_numpy(targets)
+        types, token_type = np.unique([rows[i] for i in index], return_inverse=True)
+        targets = regression_targets(vectors[types], word_vectors)[token_type]
+        tensors.vectors = torch.from_numpy(np.ascontiguousarray(targets))
         extra["vector_dim"] = targets.shape[1]
     return kept, tensors, extra

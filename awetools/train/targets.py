@@ -3,8 +3,11 @@
 A lexicon has one ``word phone1 phone2 ...`` line per entry (Kaldi ``lexicon.txt``;
 tabs or spaces); the first pronunciation of a word is used.  Phones are coded after the
 decoder's special symbols (padding, start, end); every sequence ends with the end symbol.
-Word vectors are L2-normalised, so a tanh head can reach them and the regression loss
-(squared distance, 0..4) is on the scale of the phone cross-entropy.
+Word vectors are normalised as MUSE does before alignment (unit length, centred over
+the training vocabulary, unit length again): a tanh head can reach them, the regression
+loss (squared distance, 0..4) is on the scale of the phone cross-entropy, and the
+common direction that all pretrained word vectors share is removed (without centring,
+predicting that mean direction alone halves the loss and the head learns little else).
 """
 
 from __future__ import annotations
@@ -59,3 +62,9 @@ def unit_vectors(vectors: np.ndarray, source: str) -> np.ndarray:
     if (norms == 0).any():
         raise AweError(f"{source}: word vector of row {int(np.flatnonzero(norms[:, 0] == 0)[0])} is all zeros")
     return (vectors / norms).astype(np.float32)
+
+
+def regression_targets(vectors: np.ndarray, source: str) -> np.ndarray:
+    """Rows of the training vocabulary (one per word type): unit length, centred, unit length."""
+    unit = unit_vectors(vectors, source)
+    return unit_vectors(unit - unit.mean(axis=0), source)

@@ -107,11 +107,12 @@ joint_space() {
   for name in meaning form_meaning; do
     awe embed --output meaning "$exp/phonetic_$name" "scp:$exp/feats/test.scp" "h5:$exp/joint/test_$name.h5"
     echo -n "regression ($name) translation: "
-    awe eval translate --labels "$labels" --dico identical --json "$r/translate_regression_$name.json" \
-      "h5:$exp/joint/test_$name.h5" "$glove"
+    # the head regresses unit, centred, unit word vectors: normalise GloVe (and the output) alike
+    awe eval translate --labels "$labels" --dico identical --normalize renorm,center,renorm \
+      --json "$r/translate_regression_$name.json" "h5:$exp/joint/test_$name.h5" "$glove"
     echo -n "regression ($name) classification: "
-    awe eval translate --classify --labels "$labels" --json "$r/classify_regression_$name.json" \
-      "h5:$exp/joint/test_$name.h5" "$glove"
+    awe eval translate --classify --labels "$labels" --normalize renorm,center,renorm \
+      --json "$r/classify_regression_$name.json" "h5:$exp/joint/test_$name.h5" "$glove"
   done
   # maps learnt on the training speakers' contrastive AWEs (averaged per word), applied to the test speakers'
   awe embed "$exp/phonetic_contrastive" "scp:$exp/feats/train.scp" "h5:$exp/joint/train_contrastive.h5"
