@@ -6,8 +6,9 @@
 # features first, e.g. for the large preset (300,000 running English words):
 #   (cd ../default && ./run.sh --preset large --stop-stage 2)   # synth, segment, featurize
 #   ./run.sh --corpus ../default/data/large --feats ../default/exp/large/feats
+# (--feats-root: the directory the scp's relative archive paths start from).
 #
-# Usage: ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--feats DIR]
+# Usage: ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--feats DIR] [--feats-root DIR]
 #                 [--phonetic-model DIR] [--clusters K] [--methods "..."] [--redo true]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,6 +18,7 @@ stage=0
 stop_stage=100
 corpus=../default/data/large
 feats=../default/exp/large/feats
+feats_root=../default   # where the relative archive paths inside the scp files start
 phonetic_model=../default/exp/small/phonetic_multilingual
 clusters=2000
 methods="text cluster-skipgram cluster-skipgram-hard projection two-stage contrastive speech2vec units"
@@ -26,7 +28,7 @@ exp=exp
 redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 wordsim=$AWE_SHARED_DATA/wordsim/en
-help_message="$(sed -n '2,11p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,12p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 words=$corpus/en/train_words
@@ -34,10 +36,14 @@ for f in "$words/text" "$feats/en_train.scp" "$phonetic_model/model.pt"; do
   [ -f "$f" ] || { echo "$0: missing $f (run the default recipe's stages 0-3 first, see --help)" >&2; exit 1; }
 done
 awe_h5=$exp/embed
+train_scp=$exp/feats/en_train.scp
 
 embed_phonetic() {
-  mkdir -p "$awe_h5"
-  awe embed --nj "$nj" "$phonetic_model" "scp:$feats/en_train.scp" "h5:$awe_h5/phonetic.h5"
+  # the other recipe's scp, its relative archive paths made absolute
+  mkdir -p "$awe_h5" "$exp/feats"
+  local root; root=$(cd "$feats_root" && pwd)
+  awk -v root="$root" '{ if ($2 !~ /^\//) $2 = root "/" $2; print }' "$feats/en_train.scp" > "$train_scp"
+  awe embed --nj "$nj" "$phonetic_model" "scp:$train_scp" "h5:$awe_h5/phonetic.h5"
 }
 run_stage 0 embed-phonetic embed_phonetic
 
@@ -51,8 +57,8 @@ inputs() {
     cluster-skipgram) echo "--method cluster-skipgram --embeddings h5:$awe_h5/phonetic.h5 --clusters $exp/clusters" ;;
     cluster-skipgram-hard) echo "--method cluster-skipgram --hard --embeddings h5:$awe_h5/phonetic.h5 --clusters $exp/clusters" ;;
     projection|two-stage) echo "--method $1 --embeddings h5:$awe_h5/phonetic.h5" ;;
-    contrastive) echo "--method contrastive --init $phonetic_model --features scp:$feats/en_train.scp" ;;
-    speech2vec|units) echo "--method $1 --features scp:$feats/en_train.scp" ;;
+    contrastive) echo "--method contrastive --init $phonetic_model --features scp:$train_scp" ;;
+    speech2vec|units) echo "--method $1 --features scp:$train_scp" ;;
     *) echo "unknown method $1" >&2; return 1 ;;
   esac
 }
@@ -71,7 +77,7 @@ embed_all() {
   local method source
   for method in $methods; do
     [ "$method" = text ] && continue   # word vectors, no segment encoder
-    case $method in contrastive|speech2vec|units) source=scp:$feats/en_train.scp ;; *) source=h5:$awe_h5/phonetic.h5 ;; esac
+    case $method in contrastive|speech2vec|units) source=scp:$train_scp ;; *) source=h5:$awe_h5/phonetic.h5 ;; esac
     awe embed --nj "$nj" "$exp/semantic_$method" "$source" "h5:$awe_h5/$method.h5"
   done
 }
