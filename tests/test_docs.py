@@ -43,3 +43,9 @@ def test_man_awe_lists_every_subcommand():
     page = (ROOT / "man" / "awe.1").read_text()
     for command in COMMANDS:
         assert command.split()[-1] in page.replace(r"\-", "-"), command
+
+
+def test_version():
+    from awetools import __version__
+    result = awe_subprocess(["--version"], text=True)
+    assert result.returncode == 0 and result.stdout.strip() == f"awe (awetools) {__version__}"

@@ -37,7 +37,10 @@ def command_of(argv: list[str]) -> str:
 
 
 def register(argv: list[str]) -> None:
-    """Import the module of the command in ``argv``, or every module if none is named."""
+    """Import the module of the command in ``argv``, or every module if none is named
+    (``awe --help``, completion); none for a bare ``awe --version``."""
     wanted = COMMANDS.get(command_of(argv))
+    if wanted is None and "--version" in argv:
+        return
     for module in [wanted] if wanted else dict.fromkeys(COMMANDS.values()):
         importlib.import_module(f"awetools.cli.{module}")
