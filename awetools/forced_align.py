@@ -89,7 +89,8 @@ def force_align(data_dir: str, out_ctm: str) -> AlignReport:
             oov = [w for w in words if decoder.lookup_word(w) is None]
             if oov:
                 report.left_out["with out-of-dictionary words"] += 1
-                report.oov_examples.extend(w for w in oov if w not in report.oov_examples)
+                new = [w for w in dict.fromkeys(oov) if w not in report.oov_examples]
+                report.oov_examples.extend(new[:5 - len(report.oov_examples)])
                 continue
             if utt not in data.wav_scp:
                 raise AweError(f"{data.path}/text (key '{utt}'): utterance not in wav.scp")

@@ -146,22 +146,8 @@ eval_semantic() {
 run_stage 9 eval-semantic eval_semantic
 
 align_all() {
-  local src=h5:$exp/embed/en_train_cluster_skipgram.h5 labels=$data/en/train_words/text
-  local text_vectors=$exp/semantic_text/vectors.txt
-  for target in text glove; do
-    # GloVe is 50-d, the semantic space is not: a semi-orthogonal (rectangular) map
-    local tgt=$text_vectors map=orthogonal
-    [ "$target" = glove ] && tgt=$glove map=semi-orthogonal
-    awe align --method procrustes --dico identical --map "$map" --src-labels "$labels" \
-      --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_procrustes"
-    awe align --config conf/adversarial.conf --map "$map" --src-labels "$labels" \
-      --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_adversarial"
-    for method in procrustes adversarial; do
-      echo -n "translate $target $method: "
-      awe eval translate --dico identical --json "$exp/results/translate_${target}_$method.json" \
-        "$exp/align_${target}_$method/mapped.txt" "$tgt"
-    done
-  done
+  local/align_to_text.sh "$exp" "h5:$exp/embed/en_train_cluster_skipgram.h5" \
+    "$data/en/train_words/text" "$exp/semantic_text/vectors.txt" "$glove" "$seed"
 }
 run_stage 10 align align_all
 

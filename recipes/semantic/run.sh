@@ -118,20 +118,9 @@ run_stage 5 report report
 
 align_all() {
   # the cluster-skipgram space, averaged per word, mapped onto the text topline and GloVe
-  local src=h5:$awe_h5/cluster-skipgram.h5 r=$exp/results target tgt map method
-  for target in text glove; do
-    tgt=$exp/semantic_text/vectors.txt map=orthogonal
-    [ "$target" = glove ] && tgt=$glove map=semi-orthogonal   # 130-d -> 50-d
-    awe align --method procrustes --dico identical --map "$map" --src-labels "$words/text" \
-      --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_procrustes"
-    awe align --config conf/adversarial.conf --map "$map" --src-labels "$words/text" \
-      --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_adversarial"
-    for method in procrustes adversarial; do
-      echo -n "translate $target $method: "
-      awe eval translate --dico identical --json "$r/translate_${target}_$method.json" \
-        "$exp/align_${target}_$method/mapped.txt" "$tgt"
-    done
-  done
+  local r=$exp/results
+  ../default/local/align_to_text.sh "$exp" "h5:$awe_h5/cluster-skipgram.h5" "$words/text" \
+    "$exp/semantic_text/vectors.txt" "$glove" "$seed"
   awe report --title "cluster-skipgram space -> text spaces: word translation P@k (NN, CSLS)" \
     -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage \
     --markdown "$r/translate_table.md" --json "$r/translate_table.json" "$r"/translate_*.json
