@@ -19,8 +19,6 @@ name and renamed when complete.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import signal
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from awetools.errors import AweError
 from awetools.io.atomic import atomic_dir, atomic_open
 from awetools.io.datadir import DataDir, c_sorted
 from awetools.progress import progress
+from awetools.workers import worker_pool
 
 
 @dataclass
@@ -62,7 +61,7 @@ def run_jobs(jobs: list[Job], nj: int):
                 yield job, run_job(job)
                 bar.update(job.words)
         return
-    with multiprocessing.get_context().Pool(min(nj, len(jobs)), initializer=_ignore_sigint) as pool:
+    with worker_pool(min(nj, len(jobs))) as pool:
         with progress(total=total, desc="awe synth", unit="word") as bar:
             for index, spoken in pool.imap_unordered(_run_numbered, enumerate(jobs)):
                 yield jobs[index], spoken
@@ -71,11 +70,6 @@ def run_jobs(jobs: list[Job], nj: int):
 
 def _run_numbered(item: tuple[int, Job]) -> tuple[int, list[Spoken]]:
     return item[0], run_job(item[1])
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the pool and removes the partial output."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def write_split(directory: Path, final: Path, result: SplitResult, speakers: list[Speaker],

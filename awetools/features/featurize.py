@@ -9,9 +9,7 @@ statistics and returns its normalised segments, so ``nj`` processes share nothin
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +21,7 @@ from awetools.io.audio import read_audio, resample
 from awetools.io.datadir import DataDir, c_sorted
 from awetools.io.tables import open_writer
 from awetools.progress import progress
+from awetools.workers import worker_pool
 
 CMVN_MODES = ("speaker", "utterance", "none")
 
@@ -183,10 +182,8 @@ def iter_features(data: DataDir, extractor: FrameExtractor, options: FeaturizeOp
                 yield from result
                 bar.update(len(result))
             return
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(nj, mp_context=context, initializer=_init_worker,
-                                 initargs=(extractor, options)) as pool:
-            for result in pool.map(_run_job, jobs):
+        with worker_pool(nj, _init_worker, (extractor, options), "fork") as pool:
+            for result in pool.imap(_run_job, jobs):
                 yield from result
                 bar.update(len(result))
 

@@ -13,7 +13,6 @@ interpolation between neighbouring frames) and flattened into an ``n * dim`` vec
 
 from __future__ import annotations
 
-import multiprocessing
 import multiprocessing.pool
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -26,6 +25,7 @@ from awetools.io.tables import open_reader, open_writer
 from awetools.models.awe import AweModel
 from awetools.models.modeldir import load_model
 from awetools.progress import progress
+from awetools.workers import worker_pool
 
 CHUNK = 2048  # segments read, embedded and written together
 OUTPUTS = ("embedding", "meaning")
@@ -165,8 +165,7 @@ def embed_table(model_dir: str, rspecifier: str, wspecifier: str, batch_size: in
     check_output(model, output, str(model_dir))
     chunks = checked_chunks(rspecifier, config["model"]["feat_dim"], str(model_dir), chunk)
     if nj > 1 and torch.device(device).type == "cpu":
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(nj, _worker_init, (str(model_dir), batch_size, output)) as pool:
+        with worker_pool(nj, _worker_init, (str(model_dir), batch_size, output), "spawn") as pool:
             return _write_results(_in_workers(pool, chunks, 2 * nj), wspecifier)
     return _write_results(((keys, embed_matrices(model, mats, batch_size, device, output))
                            for keys, mats in chunks), wspecifier)
