@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from awetools.align.dictionary import Dictionary, identical_pairs, induce, lookup, read_pairs
 from awetools.align.mapdir import write_align_dir
@@ -55,8 +56,12 @@ def seed_dictionary(spec: str, src: WordVectors, tgt: WordVectors, lowercase: bo
 
 
 def align_files(inputs: AlignInputs, out_dir: str | Path, config: AlignConfig,
-                export: str = "mutual", device: str = "auto", overwrite: bool = False) -> AlignResult:
-    """Run ``awe align`` end to end; returns the selected result (OUT_DIR is written)."""
+                export: str = "mutual", device: str = "auto", overwrite: bool = False,
+                num_threads: int | None = None) -> AlignResult:
+    """Run ``awe align`` end to end; returns the selected result (OUT_DIR is written).
+
+    ``num_threads`` sets torch's CPU threads (None: torch's default, all cores).
+    """
     if export not in EXPORTS:
         raise AweError(f"unknown --export-dico '{export}' (one of {', '.join(EXPORTS)})")
     config.check()
@@ -64,6 +69,10 @@ def align_files(inputs: AlignInputs, out_dir: str | Path, config: AlignConfig,
         raise AweError("--method procrustes needs --dico FILE or --dico identical")
     if Path(out_dir).exists() and not overwrite:
         raise AweError(f"{out_dir}: output directory exists (use --overwrite to replace it)")
+    if num_threads is not None:
+        if num_threads < 1:
+            raise AweError(f"--num-threads must be at least 1 (got {num_threads})")
+        torch.set_num_threads(num_threads)
     torch_device = resolve_device(device)
     src = load_source_vectors(inputs.src, inputs.src_labels, inputs.src_clusters, inputs.src_format,
                               inputs.src_max_vocab, inputs.lowercase)

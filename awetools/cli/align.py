@@ -45,6 +45,7 @@ def align_command(
     export_dico: str = typer.Option("mutual", "--export-dico", help="dictionary.txt: mutual (CSLS mutual NN), s2t (best target per source word) or none."),
     seed: int = typer.Option(0, "--seed", help="Random seed (restart seeds derive from it)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    num_threads: int | None = typer.Option(None, "--num-threads", help="CPU threads for torch (default: all cores; use 1 per job when several run at once)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT_DIR if it exists."),
 ) -> None:
     """Align a source embedding space to target word vectors with a linear map.
@@ -75,6 +76,6 @@ def align_command(
                          src_format=src_format, tgt_format=tgt_format, src_max_vocab=src_max_vocab,
                          tgt_max_vocab=tgt_max_vocab, lowercase=lowercase)
     result = align_files(inputs, out_dir, config, export=export_dico, device=device,
-                         overwrite=overwrite)
+                         overwrite=overwrite, num_threads=num_threads)
     print(f"awe align: method={method} map={map_kind} criterion={result.criterion:.4f} "
           f"pairs={result.criterion_pairs} restart={result.restart} -> {out_dir}", file=sys.stderr)

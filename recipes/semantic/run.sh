@@ -120,7 +120,7 @@ align_all() {
   # the cluster-skipgram space, averaged per word, mapped onto the text topline and GloVe
   local r=$exp/results
   ../default/local/align_to_text.sh "$exp" "h5:$awe_h5/cluster-skipgram.h5" "$words/text" \
-    "$exp/semantic_text/vectors.txt" "$glove" "$seed"
+    "$exp/semantic_text/vectors.txt" "$glove" "$seed" ../default/conf/adversarial_large.conf
   awe report --title "cluster-skipgram space -> text spaces: word translation P@k (NN, CSLS)" \
     -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage \
     --markdown "$r/translate_table.md" --json "$r/translate_table.json" "$r"/translate_*.json

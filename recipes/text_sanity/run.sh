@@ -4,10 +4,11 @@
 # one; then text (PPMI-SVD on all the text, 50-d) against GloVe 6B 50-d. Prints a table
 # of P@1/P@10 (NN and CSLS) on held-out identical-word pairs and the unsupervised criterion.
 #
-# Usage: ./run.sh [--stage N] [--stop-stage M] [--text DIR] [--glove FILE] [--restarts N] [--redo true]
+# Usage: ./run.sh [--stage N] [--stop-stage M] [--text DIR] [--glove FILE] [--restarts N] [--cmd CMD] [--redo true]
 set -euo pipefail
 cd "$(dirname "$0")"
 . bin/path.sh
+. conf/cmd.sh
 
 stage=0
 stop_stage=100
@@ -23,6 +24,7 @@ redo=false
 help_message="$(sed -n '2,7p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
+require_cmd "$cmd"
 
 spaces=$exp/spaces
 train_spaces() {
@@ -42,18 +44,10 @@ run_stage 1 dicts make_dicts
 pairs=("halves $spaces/half_a.$dim.txt $spaces/half_b.$dim.txt $vocab $vocab $exp/dico_halves"
        "glove $spaces/all.50.txt $glove $vocab $glove_vocab $exp/dico_glove")
 
-align_all() {
-  local name src tgt sv tv dico
-  for p in "${pairs[@]}"; do
-    read -r name src tgt sv tv dico <<< "$p"
-    local common=(--src-max-vocab "$sv" --tgt-max-vocab "$tv" --seed "$seed" --overwrite)
-    awe align "${common[@]}" --method procrustes --dico "$dico.train" \
-      "$src" "$tgt" "$exp/align/${name}_procrustes"
-    awe align "${common[@]}" --method procrustes --dico "$dico.train" --refinements 5 \
-      "$src" "$tgt" "$exp/align/${name}_procrustes_refined"
-    awe align "${common[@]}" --config conf/adversarial.conf --restarts "$restarts" \
-      "$src" "$tgt" "$exp/align/${name}_adversarial"
-  done
+align_all() {  # one job per pair of spaces, through $cmd (conf/cmd.sh)
+  printf '%s\n' "${pairs[@]}" > "$exp/pairs.txt"
+  $cmd JOB=1:${#pairs[@]} "$exp/log/align.JOB.log" \
+    local/align_pair.sh "$exp/pairs.txt" JOB "$seed" "$restarts" "$exp/align"
 }
 run_stage 2 align align_all
 

@@ -18,7 +18,7 @@ sets='EN-SIMLEX-999 EN-WS-353-ALL EN-MEN-TR-3k'
 wordsim_columns=(-c reference.rho_avg -c reference.rho_single)
 for s in $sets; do wordsim_columns+=(-c "sets.$s.rho_avg" -c "sets.$s.coverage"); done
 {
-  section phonetic "Phonetic: same-different AP on English test speakers (multilingual: no English in training; english: topline trained on English; downsample, dtw: baselines)" \
+  section phonetic "Phonetic: same-different AP on English test speakers (multilingual: no English in training; english: topline trained on English; downsample, dtw: baselines; n: tokens scored)" \
     -c ap -c swdp_ap -c n -- "$r"/samediff_*.json
   section wordsim "Semantic: Spearman rho vs the text topline (type-averaged, single-sample) and on similarity sets (type-averaged, with coverage); rho vs edit distance = phonetic leakage" \
     "${wordsim_columns[@]}" -c edit.rho_avg -- "$r"/wordsim_*.json
