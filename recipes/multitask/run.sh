@@ -7,6 +7,8 @@
 # model trained on 10 other languages, never on English).  Stage 7 puts the test words
 # into the GloVe space three ways (issue 7): supervised regression (the meaning head),
 # supervised Procrustes and unsupervised adversarial alignment of contrastive AWEs.
+# Stage 8 probes every space (and the meaning head's GloVe-space outputs) for word and
+# speaker with linear classifiers.
 #
 # Usage: ./run.sh [--stage N] [--stop-stage M] [--nj N] [--words N] [--transfer-model DIR] [--redo true]
 set -euo pipefail
@@ -24,7 +26,7 @@ data=data
 redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 transfer_model=../default/exp/small/phonetic_multilingual
-help_message="$(sed -n '2,11p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,13p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 require_cmd "$cmd"
@@ -130,3 +132,16 @@ joint_space() {
     --markdown "$r/joint_table.md" --json "$r/joint_table.json" "$r"/translate_*.json "$r"/classify_*.json
 }
 run_stage 7 joint-space joint_space
+
+probe_all() {
+  local spaces=() table
+  for table in "$exp"/embed/test_*.h5; do
+    spaces+=("$(basename "$table" .h5 | sed 's/^test_//')=h5:$table")
+  done
+  for table in "$exp"/joint/test_*.h5; do  # the meaning head: speech regressed into GloVe space
+    spaces+=("$(basename "$table" .h5 | sed 's/^test_//')_head=h5:$table")
+  done
+  ../default/local/probe_spaces.sh --words "$words" "$exp/results/probe" \
+    "$data/test_words/text" "$data/test_words/utt2spk" "${spaces[@]}"
+}
+run_stage 8 probe probe_all

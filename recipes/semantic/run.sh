@@ -7,6 +7,7 @@
 #   (cd ../default && ./run.sh --preset large --stop-stage 2)   # synth, segment, featurize
 #   ./run.sh --corpus ../default/data/large --feats ../default/exp/large/feats
 # (--feats-root: the directory the scp's relative archive paths start from).
+# Stage 7 probes every space for word and speaker with linear classifiers.
 #
 # Usage: ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--feats DIR] [--feats-root DIR]
 #                 [--phonetic-model DIR] [--clusters K] [--methods "..."] [--redo true]
@@ -28,7 +29,7 @@ exp=exp
 redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 wordsim=$AWE_SHARED_DATA/wordsim/en
-help_message="$(sed -n '2,12p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,13p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 words=$corpus/en/train_words
@@ -126,3 +127,13 @@ align_all() {
     --markdown "$r/translate_table.md" --json "$r/translate_table.json" "$r"/translate_*.json
 }
 if [[ " $methods " == *" cluster-skipgram "* ]]; then run_stage 6 align align_all; fi
+
+probe_all() {
+  # the phonetic AWEs the semantic models start from, and every semantic space
+  local spaces=(phonetic=h5:$awe_h5/phonetic.h5) name
+  for name in $methods; do
+    [ "$name" = text ] || spaces+=("$name=h5:$awe_h5/$name.h5")
+  done
+  ../default/local/probe_spaces.sh "$exp/results/probe" "$words/text" "$words/utt2spk" "${spaces[@]}"
+}
+run_stage 7 probe probe_all
