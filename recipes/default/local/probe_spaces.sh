@@ -13,7 +13,7 @@ n_words=100
 out=$1 text=$2 utt2spk=$3; shift 3
 mkdir -p "$out"
 LC_ALL=C awk '{ n[$2]++ } END { for (w in n) print n[w], w }' "$text" | LC_ALL=C sort -k1,1nr -k2,2 \
-  | head -n "$n_words" | awk '{ print $2 }' > "$out/words.txt"
+  | awk -v n="$n_words" 'NR <= n { print $2 }' > "$out/words.txt"  # not head: no SIGPIPE
 awk 'FILENAME == ARGV[1] { keep[$1]; next } FILENAME == ARGV[2] { spk[$1] = $2; next }
      ($2 in keep) && !seen[$2, spk[$1]]++' "$out/words.txt" "$utt2spk" "$text" > "$out/text"
 awk 'NR == FNR { keep[$1]; next } $1 in keep' "$out/text" "$utt2spk" > "$out/utt2spk"
