@@ -304,6 +304,10 @@ def test_align_usage_errors(spaces, run_awe):
     rc, _, err = run_awe(["align", "--method", "procrustes", "--dico", d / "none.txt",
                           d / "src.txt", d / "tgt.txt", d / "out"])
     assert rc == 1 and "0 of 1 pairs usable" in err and "no usable pair" in err
+    rc, _, err = run_awe(["align", "--num-threads", "0", "--dico", "identical",
+                          d / "src.txt", d / "tgt.txt", d / "out"])
+    assert rc == 1 and "awe align: error: --num-threads must be at least 1 (got 0)" in err
+    assert not (d / "out").exists()
     (d / "out").mkdir()
     rc, _, err = run_awe(["align", "--dico", "identical", d / "src.txt", d / "tgt.txt", d / "out"])
     assert rc == 1 and "output directory exists" in err

@@ -230,6 +230,9 @@ def test_bad_input(corpus, clusters, tmp_path, run_awe):
     assert rc == 1 and "unknown method 'glove'" in err
     rc, _, err = run_awe(["train-skipgram", "--method", "speech2vec", words, tmp_path / "m5"])
     assert rc == 1 and "needs --features" in err
+    rc, _, err = run_awe(["train-skipgram", "--method", "text", "--num-threads", "-1", words, tmp_path / "m7"])
+    assert rc == 1 and "--num-threads must be at least 1 (got -1)" in err
+    assert not (tmp_path / "m7").exists() and not (tmp_path / "m7.partial").exists()
     # a data dir without seg2pos cannot give context windows
     plain = DataDir.load(words)
     plain.seg2pos = {}

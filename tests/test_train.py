@@ -340,6 +340,10 @@ def test_bad_input_errors(fsdd_split, tmp_path, run_awe):
             args += ["--train", pair]
         return run_awe([*args, tmp_path / "out"])
 
+    rc, _, err = run_awe(["train-phonetic", *TINY, "--num-threads", "0", "--epochs", "1", "--valid", valid,
+                          "--train", fsdd_split[0], tmp_path / "out"])
+    assert rc == 1 and "--num-threads must be at least 1 (got 0)" in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
     # NaN in one matrix
     _copy_table(train_rspec, f"ark:{tmp_path}/nan.ark",
                 lambda i, m: np.where(np.arange(len(m))[:, None] == 1, np.nan, m) if i == 3 else m)

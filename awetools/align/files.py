@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from awetools.align.dictionary import Dictionary, identical_pairs, induce, lookup, read_pairs
 from awetools.align.mapdir import write_align_dir
@@ -16,7 +15,7 @@ from awetools.align.procrustes import apply_map
 from awetools.errors import AweError
 from awetools.io.wordvectors import WordVectors, load_source_vectors, load_word_vectors
 from awetools.log import get_logger
-from awetools.models.device import resolve_device
+from awetools.models.device import resolve_device, set_threads
 
 log = get_logger(__name__)
 
@@ -69,10 +68,7 @@ def align_files(inputs: AlignInputs, out_dir: str | Path, config: AlignConfig,
         raise AweError("--method procrustes needs --dico FILE or --dico identical")
     if Path(out_dir).exists() and not overwrite:
         raise AweError(f"{out_dir}: output directory exists (use --overwrite to replace it)")
-    if num_threads is not None:
-        if num_threads < 1:
-            raise AweError(f"--num-threads must be at least 1 (got {num_threads})")
-        torch.set_num_threads(num_threads)
+    set_threads(num_threads)
     torch_device = resolve_device(device)
     src = load_source_vectors(inputs.src, inputs.src_labels, inputs.src_clusters, inputs.src_format,
                               inputs.src_max_vocab, inputs.lowercase)

@@ -1,4 +1,5 @@
-"""``--device auto|cpu|cuda`` resolved to a torch device, with a clear error for cuda."""
+"""Where torch runs: ``--device auto|cpu|cuda`` resolved (a clear error for a missing GPU)
+and ``--num-threads`` applied (checked, so a bad value is a one-line error)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,12 @@ def resolve_device(name: str) -> torch.device:
         raise AweError(f"device '{name}' requested but no CUDA GPU is available "
                        "(use --device cpu or auto)")
     return torch.device(name)
+
+
+def set_threads(num_threads: int | None) -> None:
+    """Use ``num_threads`` CPU threads in torch; None keeps torch's default (all cores)."""
+    if num_threads is None:
+        return
+    if num_threads < 1:
+        raise AweError(f"--num-threads must be at least 1 (got {num_threads})")
+    torch.set_num_threads(num_threads)

@@ -38,7 +38,7 @@ from awetools.io.tables import read_matrices, read_vectors
 from awetools.io.wordvectors import write_word_vectors
 from awetools.log import get_logger
 from awetools.models.awe import ModelConfig
-from awetools.models.device import resolve_device
+from awetools.models.device import resolve_device, set_threads
 from awetools.models.modeldir import CONFIG, WEIGHTS, load_model, load_weights, save_weights, write_json
 from awetools.progress import progress
 from awetools.semantic.context import ContextPairs, aligned_keys, context_pairs, split_utterances
@@ -370,8 +370,7 @@ def train_skipgram(run: SkipgramTraining) -> dict:
 def _train(run: SkipgramTraining, context: Dist, device: torch.device) -> dict:
     _check_run(run)
     context.barrier()  # every rank checked before rank 0 creates OUT.partial
-    if run.num_threads:
-        torch.set_num_threads(run.num_threads)
+    set_threads(run.num_threads)
     data = DataDir.load(run.data_dir, require=("seg2utt", "seg2pos"))
     prepared = prepare(run, data)
     pairs = context_pairs(np.array([data.seg2utt[k] for k in prepared.keys]),

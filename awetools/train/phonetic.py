@@ -28,7 +28,7 @@ from awetools.errors import AweError
 from awetools.io.atomic import atomic_dir
 from awetools.log import get_logger
 from awetools.models.awe import ModelConfig, build_model
-from awetools.models.device import resolve_device
+from awetools.models.device import resolve_device, set_threads
 from awetools.models.modeldir import CONFIG, WEIGHTS, format_header, load_weights, save_weights, write_json
 from awetools.train import distributed
 from awetools.train.data import Caps, Segments, SetSpec, load_set, load_sets, require_pairs
@@ -157,8 +157,7 @@ def train_phonetic(run: PhoneticTraining, on_epoch_end=None) -> dict:
     context, device_name = distributed.setup(run.device)
     try:
         device = resolve_device(device_name)
-        if run.num_threads:
-            torch.set_num_threads(run.num_threads)
+        set_threads(run.num_threads)
         check_outputs(run.out, run.overwrite, run.resume)
         context.barrier()  # every rank checked before rank 0 creates OUT.partial
         objective = run.loss.objective
