@@ -124,17 +124,34 @@ def test_frame_ranges_small_numbers():
 
 
 def test_features_equal_direct_kaldi_computation_per_speaker_cmvn(fsdd_feats, fsdd_words):
+    """Default: deltas of the raw frames, then mean and variance normalisation of all 39
+    dimensions over the speaker's frames (Kamper's recipes)."""
     data = DataDir.load(fsdd_words)
     feats = RandomAccessTable(fsdd_feats.rspecifier)
     keys = [k for k in data.segments if data.utt2spk[k] == "theo"]
-    raw = {k: direct_frames(data.wav_scp[data.segments[k].recording]) for k in keys}
-    speaker_frames = np.concatenate(list(raw.values()))
+    full = {k: kaldi_deltas(direct_frames(data.wav_scp[data.segments[k].recording])) for k in keys}
+    speaker_frames = np.concatenate(list(full.values()))
     for key in keys:
-        # apply-cmvn (speaker stats over all of theo's recording frames), then add-deltas
-        expected = kaldi_deltas(cmvn(raw[key], speaker_frames))
         got = feats[key]
-        assert got.shape == (len(raw[key]), 39)
-        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=2e-4, err_msg=key)
+        assert got.shape == (len(full[key]), 39)
+        np.testing.assert_allclose(got, cmvn(full[key], speaker_frames), rtol=1e-4, atol=2e-4,
+                                   err_msg=key)
+
+
+def test_pre_delta_cmvn_is_kaldi_apply_cmvn_then_add_deltas(george, tmp_path, run_awe):
+    rc, _, err = run_awe(["featurize", "--sample-rate", FSDD_RATE, "--cmvn-order", "pre-delta",
+                          george, f"ark:{tmp_path / 'f.ark'}"])
+    assert rc == 0, err
+    got = read_all(f"ark:{tmp_path / 'f.ark'}")
+    data = DataDir.load(george)
+    raw = {k: direct_frames(data.wav_scp[data.segments[k].recording]) for k in data.segments}
+    speaker_frames = np.concatenate(list(raw.values()))
+    for key in raw:
+        # apply-cmvn (speaker stats over all of george's frames), then add-deltas
+        np.testing.assert_allclose(got[key], kaldi_deltas(cmvn(raw[key], speaker_frames)),
+                                   rtol=1e-4, atol=2e-4, err_msg=key)
+    deltas = np.concatenate(list(got.values()))[:, 13:].std(axis=0)
+    assert deltas.max() < 0.5  # why the default normalises after the deltas
 
 
 def test_per_speaker_cmvn_statistics(fsdd_feats, fsdd_words):
@@ -147,8 +164,8 @@ def test_per_speaker_cmvn_statistics(fsdd_feats, fsdd_words):
         # FSDD word segments span whole recordings: these are all the speaker's frames
         n_samples = [soundfile.info(data.wav_scp[data.segments[k].recording]).frames for k in keys]
         assert len(frames) == sum(1 + (n - 200) // 80 for n in n_samples)
-        np.testing.assert_allclose(frames[:, :13].mean(axis=0), 0, atol=1e-4)
-        np.testing.assert_allclose(frames[:, :13].std(axis=0), 1, atol=1e-4)
+        np.testing.assert_allclose(frames.mean(axis=0), 0, atol=1e-4)
+        np.testing.assert_allclose(frames.std(axis=0), 1, atol=1e-4)
         assert np.isfinite(frames).all()
 
 
@@ -168,7 +185,8 @@ def test_segments_cut_from_whole_recording_frames(fsdd_words, tmp_path, run_awe)
     assert rc == 0, err
     got = read_all(f"ark:{tmp_path / 'f.ark'}")
     raw = direct_frames(data.wav_scp[rec])
-    whole = kaldi_deltas(cmvn(raw, raw))
+    full = kaldi_deltas(raw)
+    whole = cmvn(full, full)
     for key, (a, b) in pieces.items():
         rows = centred_frames(a, b, len(raw))
         assert rows == list(range(rows[0], rows[-1] + 1))

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from awetools.cli.main import app
-from awetools.features.featurize import CMVN_MODES, FeaturizeOptions, featurize
+from awetools.features.featurize import CMVN_MODES, CMVN_ORDERS, FeaturizeOptions, featurize
 from awetools.features.kaldi import KaldiFeatureConfig, KaldiFeatures
 from awetools.io.datadir import DataDir
 from awetools.log import get_logger
@@ -55,6 +55,7 @@ def featurize_command(
     low_freq: float = typer.Option(20.0, "--low-freq", help="Lowest mel-bin frequency (Hz)."),
     high_freq: float = typer.Option(0.0, "--high-freq", help="Highest mel-bin frequency (Hz; <= 0 is offset from Nyquist)."),
     cmvn: str = typer.Option("speaker", "--cmvn", help=f"Mean and variance normalisation: {', '.join(CMVN_MODES)} ('utterance' = over each source recording)."),
+    cmvn_order: str = typer.Option("post-delta", "--cmvn-order", help=f"{' or '.join(CMVN_ORDERS)}: normalise all dimensions after the deltas (Kamper's AWE recipes), or the static part before them (Kaldi's apply-cmvn | add-deltas)."),
     max_overshoot: float = typer.Option(0.1, "--max-overshoot", help="Tolerate segments ending this far (s) past their recording."),
     nj: int = typer.Option(1, "--nj", help="Parallel processes (speakers are split between them)."),
     model: Path | None = typer.Option(None, "--model", help="ssl: Hugging Face checkpoint dir (wav2vec2, HuBERT, WavLM, XLS-R)."),
@@ -69,8 +70,10 @@ def featurize_command(
     Usage: awe featurize [options] DATA_DIR WSPECIFIER
 
     Default: 13 MFCCs + deltas + delta-deltas (39-d), 25 ms windows, 10 ms shift,
-    Kaldi-compatible (kaldi-native-fbank, dither off), per-speaker CMVN.  A segment gets
-    the frames whose centres lie inside it.  --type ssl takes the hidden states of a
+    Kaldi-compatible (kaldi-native-fbank, dither off), per-speaker mean and variance
+    normalisation of all 39 dimensions after the deltas (--cmvn-order pre-delta gives
+    Kaldi's apply-cmvn | add-deltas instead, whose deltas keep a std far below 1).
+    A segment gets the frames whose centres lie inside it.  --type ssl takes the hidden states of a
     layer of a local wav2vec 2.0 / XLS-R / HuBERT / WavLM checkpoint (needs
     pip install 'awetools[ssl]'); 20 ms frames, frame t centred at 12.5 + 20 t ms.
 
@@ -99,7 +102,7 @@ def featurize_command(
             frame_shift_ms=frame_shift, num_ceps=num_ceps, num_mel_bins=num_mel_bins,
             low_freq=low_freq, high_freq=high_freq,
             delta_order=(2 if type == "mfcc" else 0) if deltas is None else deltas))
-    options = FeaturizeOptions(cmvn=cmvn, resample=resample, max_overshoot=max_overshoot,
+    options = FeaturizeOptions(cmvn=cmvn, cmvn_order=cmvn_order, resample=resample, max_overshoot=max_overshoot,
                                scp_name=str(Path(data_dir) / "wav.scp"))
     count = featurize(data, extractor, wspecifier, options, nj=nj)
     print(f"awe featurize: wrote {count} feature matrices ({extractor.dim}-d) "

@@ -24,6 +24,9 @@ from awetools.progress import progress
 from awetools.workers import worker_pool
 
 CMVN_MODES = ("speaker", "utterance", "none")
+# post-delta: statistics over every output dimension (static + deltas), as in Kamper's
+# AWE recipes; pre-delta: over the static part only, Kaldi's ``apply-cmvn | add-deltas``.
+CMVN_ORDERS = ("post-delta", "pre-delta")
 
 
 class FrameExtractor(Protocol):
@@ -84,6 +87,7 @@ def speaker_jobs(data: DataDir) -> list[SpeakerJob]:
 @dataclass(frozen=True)
 class FeaturizeOptions:
     cmvn: str = "speaker"
+    cmvn_order: str = "post-delta"
     resample: bool = False
     max_overshoot: float = 0.1
     scp_name: str = "wav.scp"
@@ -133,17 +137,19 @@ def _cut_recording(extractor: FrameExtractor, options: FeaturizeOptions, recordi
 
 def featurize_speaker(job: SpeakerJob, extractor: FrameExtractor,
                       options: FeaturizeOptions) -> list[tuple[str, np.ndarray]]:
-    """Features of one speaker's segments, normalised as ``options.cmvn`` says."""
-    speaker_stats = MeanVarianceStats(extractor.static_dim)
+    """Features of one speaker's segments, normalised as ``options.cmvn`` and
+    ``options.cmvn_order`` say."""
+    stats_dim = extractor.dim if options.cmvn_order == "post-delta" else extractor.static_dim
+    speaker_stats = MeanVarianceStats(stats_dim)
     cut: list[tuple[tuple[SegmentSpan, ...], list[np.ndarray], MeanVarianceStats]] = []
     waveforms = (_read_recording(extractor, options, recording, entry)
                  for recording, entry, _ in job.recordings)
     for (recording, _, spans), (samples, frames) in zip(job.recordings,
                                                         _extract(extractor, waveforms)):
         pieces = _cut_recording(extractor, options, recording, spans, samples, frames)
-        stats = MeanVarianceStats(extractor.static_dim)
-        stats.add(frames[:, :extractor.static_dim])
-        speaker_stats.add(frames[:, :extractor.static_dim])
+        stats = MeanVarianceStats(stats_dim)
+        stats.add(frames[:, :stats_dim])
+        speaker_stats.add(frames[:, :stats_dim])
         cut.append((spans, pieces, stats))
     out = []
     for spans, pieces, stats in cut:
@@ -151,7 +157,7 @@ def featurize_speaker(job: SpeakerJob, extractor: FrameExtractor,
         mean, scale = chosen.mean_and_scale()
         for span, piece in zip(spans, pieces):
             if options.cmvn != "none":
-                piece = normalise(piece, mean, scale, extractor.static_dim)
+                piece = normalise(piece, mean, scale)
             out.append((span.key, np.ascontiguousarray(piece, dtype=np.float32)))
     return out
 
@@ -173,6 +179,9 @@ def iter_features(data: DataDir, extractor: FrameExtractor, options: FeaturizeOp
     """Yield ``(segment id, [frames, dim])`` speaker by speaker, in sorted key order per speaker."""
     if options.cmvn not in CMVN_MODES:
         raise AweError(f"unknown CMVN mode '{options.cmvn}' (choose from {', '.join(CMVN_MODES)})")
+    if options.cmvn_order not in CMVN_ORDERS:
+        raise AweError(f"unknown CMVN order '{options.cmvn_order}' "
+                       f"(choose from {', '.join(CMVN_ORDERS)})")
     jobs = speaker_jobs(data)
     bar = progress(sum(j.size for j in jobs), desc="featurize", unit="seg")
     with bar:

@@ -54,14 +54,16 @@ class MeanVarianceStats:
         return mean, 1.0 / np.sqrt(variance)
 
 
-def normalise(features: np.ndarray, mean: np.ndarray, scale: np.ndarray,
-              static_dim: int) -> np.ndarray:
-    """Apply CMVN computed on static features to static-plus-delta features.
+def normalise(features: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Apply mean and variance normalisation whose statistics cover ``len(mean)`` dimensions.
 
-    Equivalent to Kaldi's ``apply-cmvn | add-deltas``: the regression windows of the
-    deltas sum to zero, so the mean cancels for them and only the scale applies.
+    Statistics over every dimension (post-delta CMVN, as in Kamper's AWE recipes) are
+    applied as they are.  Statistics over the static part only (``len(mean)`` divides
+    the feature dim) are applied as Kaldi's ``apply-cmvn | add-deltas`` would: the
+    regression windows of the deltas sum to zero, so the mean cancels for them and only
+    the static scale applies.
     """
-    repeats = features.shape[1] // static_dim
-    full_mean = np.concatenate([mean, np.zeros(static_dim * (repeats - 1))])
+    repeats = features.shape[1] // len(mean)
+    full_mean = np.concatenate([mean, np.zeros(len(mean) * (repeats - 1))])
     full_scale = np.tile(scale, repeats)
     return ((features - full_mean) * full_scale).astype(np.float32)
