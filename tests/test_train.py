@@ -217,6 +217,33 @@ def test_seed_gives_identical_weights(fsdd_split, tmp_path, run_awe):
     assert not all(torch.equal(states[0][k], other[k]) for k in other)
 
 
+def test_init_fine_tunes_the_encoder_of_another_model(fsdd_split, tmp_path, run_awe):
+    assert run_awe(train_args(fsdd_split, tmp_path / "base", "--epochs", "1"))[0] == 0
+    # the base model's architecture wins over --hidden; a negligible lr keeps its weights
+    rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "tuned", "--epochs", "1", "--hidden",
+                                    "32", "--lr", "1e-12", "--objective", "triplet", "--init",
+                                    tmp_path / "base"))
+    assert rc == 0, err
+    config = json.loads((tmp_path / "tuned" / "config.json").read_text())
+    assert config["model"]["hidden"] == 16 and config["model"]["objective"] == "triplet"
+    assert config["data"]["init"] == str(tmp_path / "base")
+    base = torch.load(tmp_path / "base" / "model.pt", weights_only=True)
+    tuned = torch.load(tmp_path / "tuned" / "model.pt", weights_only=True)
+    assert all(torch.allclose(base[k], tuned[k], atol=1e-6) for k in base if k.startswith("encoder."))
+    # features of another dimension: one line naming the model
+    statics = []
+    for name, spec in zip(("train", "valid"), fsdd_split):
+        data_dir = spec.split("=", 1)[0]
+        ark = f"ark:{tmp_path / name}.ark"
+        assert run_awe(["featurize", "--sample-rate", "8000", "--delta-order", "0", data_dir,
+                        ark])[0] == 0
+        statics.append(f"{data_dir}={ark}")
+    rc, _, err = run_awe(["train-phonetic", "--init", tmp_path / "base", "--train", statics[0],
+                          "--valid", statics[1], *TINY, tmp_path / "bad"])
+    assert rc == 1 and "base: the model takes 39-dim features, but the training features are 13-dim" in err
+    assert not (tmp_path / "bad").exists()
+
+
 def _run(split, out, **loop) -> PhoneticTraining:
     train_dir, train_rspec = split[0].split("=", 1)
     valid_dir, valid_rspec = split[1].split("=", 1)

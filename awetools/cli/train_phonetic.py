@@ -67,6 +67,7 @@ def train_phonetic_command(
     seed: int = typer.Option(0, "--seed", help="Seed: same data and seed give the same model on CPU."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     num_threads: int = typer.Option(1, "--num-threads", help="CPU threads for torch (more help only on an otherwise idle machine)."),
+    init: Path | None = typer.Option(None, "--init", help="Fine-tune: start from this model dir's encoder (its architecture replaces --rnn/--layers/--hidden/--embed-dim/...; heads are new)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the unfinished run in OUT.partial (same options required)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUT or unfinished run."),
 ) -> None:
@@ -86,6 +87,9 @@ def train_phonetic_command(
       awe train-phonetic --train data/de/train_words=scp:feats/de_train.scp \\
           --train data/fr/train_words=scp:feats/fr_train.scp \\
           --valid data/de/dev_words=scp:feats/de_dev.scp --epochs 20 exp/multi_contrastive
+      awe train-phonetic --init exp/multi_contrastive --lr 2e-4 \
+          --train data/mine/train_words=scp:feats/mine_train.scp \
+          --valid data/mine/dev_words=scp:feats/mine_dev.scp exp/mine_finetuned
     """
     if objective not in OBJECTIVES:
         raise typer.BadParameter(f"'{objective}' (one of {', '.join(OBJECTIVES)})", param_hint="--objective")
@@ -103,5 +107,5 @@ def train_phonetic_command(
                   min_tokens=min_tokens if min_tokens is not None else (1 if objective == "multitask" else 2),
                   max_tokens=max_tokens),
         lexicons=_lexicons(lexicon, sets), word_vectors=word_vectors,
-        device=device, num_threads=num_threads, resume=resume, overwrite=overwrite)
+        init=str(init) if init else None, device=device, num_threads=num_threads, resume=resume, overwrite=overwrite)
     train_phonetic(run)

@@ -27,9 +27,10 @@ import torch
 from awetools.errors import AweError
 from awetools.io.atomic import atomic_dir
 from awetools.log import get_logger
-from awetools.models.awe import ModelConfig, build_model
+from awetools.models.awe import AweModel, ModelConfig, build_model
 from awetools.models.device import resolve_device, set_threads
-from awetools.models.modeldir import CONFIG, WEIGHTS, format_header, load_weights, save_weights, write_json
+from awetools.models.modeldir import (CONFIG, WEIGHTS, format_header, load_model, load_weights,
+                                      save_weights, write_json)
 from awetools.train import distributed
 from awetools.train.data import Caps, Segments, SetSpec, load_set, load_sets, require_pairs
 from awetools.train.loop import CHECKPOINT, LOG, LoopOptions, LoopState, fit
@@ -55,6 +56,7 @@ class PhoneticTraining:
     caps: Caps = field(default_factory=Caps)
     lexicons: dict[str, str] = field(default_factory=dict)  # set name (or "*") -> lexicon file
     word_vectors: str | None = None
+    init: str | None = None  # model dir whose encoder starts the training (fine-tuning)
     device: str = "auto"
     num_threads: int | None = None
     resume: bool = False
@@ -135,6 +137,17 @@ def write_model_dir(out: Path, work: Path, best_state: dict, config: dict, state
     shutil.rmtree(work)
 
 
+def encoder_architecture(init: AweModel, feat_dim: int, init_dir: str) -> dict:
+    """The encoder options of a model to fine-tune (its heads are rebuilt for the new
+    objective); its input dim must be the training features' one."""
+    c = init.config
+    if c.feat_dim != feat_dim:
+        raise AweError(f"{init_dir}: the model takes {c.feat_dim}-dim features, but the "
+                       f"training features are {feat_dim}-dim")
+    return {"rnn": c.rnn, "hidden": c.hidden, "layers": c.layers, "bidirectional": c.bidirectional,
+            "conv": c.conv, "embed_dim": c.embed_dim, "dropout": c.dropout}
+
+
 def load_valid(spec: SetSpec) -> Segments:
     """The validation set (no caps, plain labels); it needs same-word pairs to score."""
     valid = load_set(spec, Caps(), np.random.default_rng(0), namespace=False)
@@ -148,7 +161,8 @@ def build_config(run: PhoneticTraining, model_config: ModelConfig) -> dict:
     return {**format_header(), "model": model_config.to_dict(),
             "training": {**asdict(run.loss), **asdict(run.loop), **asdict(run.caps)},
             "data": {"train": [asdict(s) for s in run.train], "valid": asdict(run.valid),
-                     "lexicons": run.lexicons, "word_vectors": run.word_vectors},
+                     "lexicons": run.lexicons, "word_vectors": run.word_vectors,
+                     "init": run.init},
             "runtime": {"device": run.device, "num_threads": run.num_threads}}
 
 
@@ -173,8 +187,10 @@ def train_phonetic(run: PhoneticTraining, on_epoch_end=None) -> dict:
         else:
             tensors, extra = TrainTensors([torch.from_numpy(m) for m in train.feats],
                                           train.label_ids()), {}
+        init = load_model(run.init)[0] if run.init else None
+        architecture = run.model if init is None else encoder_architecture(init, train.feat_dim, run.init)
         model_config = ModelConfig(feat_dim=train.feat_dim, objective=objective,
-                                   **run.model, **extra)
+                                   **architecture, **extra)
         config = build_config(run, model_config)
         work = workdir_of(Path(run.out))
         checkpoint = prepare_workdir(run, config) if context.is_main else None
@@ -182,7 +198,10 @@ def train_phonetic(run: PhoneticTraining, on_epoch_end=None) -> dict:
         if not context.is_main and run.resume and (work / CHECKPOINT).exists():
             checkpoint = load_weights(work / CHECKPOINT)
         torch.manual_seed(run.loop.seed)
-        model = build_model(config).to(device)
+        model = build_model(config)
+        if init is not None:
+            model.encoder.load_state_dict(init.encoder.state_dict())
+        model = model.to(device)
         log.info("training %s model: %d tokens of %d types, %d parameters, device %s",
                  objective, len(train.keys), len(set(train.labels)),
                  sum(p.numel() for p in model.parameters()), device)
