@@ -7,6 +7,7 @@
 # semantic space is aligned to text word vectors.  Every evaluation ends in one table
 # (exp/results/table.md) beside baselines (downsampling, DTW) and toplines (a model
 # trained on English, a text skipgram on the same transcripts), plus two pictures.
+# Stage 5 also applies the phonetic models to real speech they never heard (FSDD).
 #
 # Usage: ./run.sh [--preset small|large] [--stage N] [--stop-stage M] [--nj N]
 #                 [--cmd CMD] [--redo true] [--seed N]
@@ -113,6 +114,10 @@ eval_phonetic() {
   echo -n "samediff dtw: "
   awe eval samediff --labels "$dtw_labels" --utt2spk "$data/en/test_words/utt2spk" --allow-subset \
     --dtw --nj "$nj" --json "$exp/results/samediff_dtw.json" "scp:$exp/feats/en_test.scp"
+  # real speech the models never heard: FSDD's two held-out speakers (no English in the
+  # multilingual model's training, no real speech in either model's)
+  local/real_speech.sh "$exp" "$AWE_SHARED_DATA/fsdd/recordings" conf/mfcc.conf "$nj" \
+    "multilingual=$exp/phonetic_multilingual" "english=$exp/phonetic_english"
 }
 run_stage 5 eval-phonetic eval_phonetic
 

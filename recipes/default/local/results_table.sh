@@ -20,6 +20,8 @@ for s in $sets; do wordsim_columns+=(-c "sets.$s.rho_avg" -c "sets.$s.coverage")
 {
   section phonetic "Phonetic: same-different AP on English test speakers (multilingual: no English in training; english: topline trained on English; downsample, dtw: baselines; n: tokens scored)" \
     -c ap -c swdp_ap -c n -- "$r"/samediff_*.json
+  section real_speech "Real speech: same-different AP on FSDD's 2 held-out speakers (1,000 tokens of English digits, real microphones; no model heard real speech, multilingual heard no English)" \
+    -c ap -c swdp_ap -c n -- "$r"/fsdd_*.json
   section wordsim "Semantic: Spearman rho vs the text topline (type-averaged, single-sample) and on similarity sets (type-averaged, with coverage); rho vs edit distance = phonetic leakage" \
     "${wordsim_columns[@]}" -c edit.rho_avg -- "$r"/wordsim_*.json
   section qbe "Semantic query-by-example (relevance: the 10 corpus words nearest the query word in GloVe 6B)" \
