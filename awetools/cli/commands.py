@@ -11,6 +11,7 @@ import importlib
 
 COMMANDS = {
     "synth": "synth",
+    "augment": "augment",
     "segment": "segment",
     "featurize": "featurize",
     "train-phonetic": "train_phonetic",
