@@ -7,13 +7,17 @@ Layout of ``OUT``::
         wav.scp text utt2spk spk2utt  16 kHz 16-bit wavs under wav/<speaker>/
         words.ctm                     exact word boundaries (whole milliseconds)
         lexicon.txt                   word -> IPA phones, as eSpeak spoke them
-        manifest.json                 counts, hours, speakers, seed, preset
+        lexicon_festival.txt          word -> Festival's phones (where Festival voices speak)
+        manifest.json                 counts, hours, speakers and voices, seed, preset
 
 What is said is planned in :mod:`awetools.corpus.plan`, how it is said in
 :mod:`awetools.corpus.speak`.  Jobs run in this process or in a pool of ``nj`` workers;
 each starts on a fresh eSpeak instance and every utterance has its own seeded generator,
 so the corpus is identical for any ``nj``.  The whole ``OUT`` is built under a temporary
 name and renamed when complete.
+
+The isolated words of ``config.festival_languages`` are also said by Festival voices
+(:mod:`awetools.corpus.festival`), as extra speakers in the same data dirs.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from awetools.corpus.plan import Job, check_languages, plan_isolated, plan_runni
 from awetools.corpus.presets import CorpusConfig
 from awetools.corpus.render import SAMPLE_RATE
 from awetools.corpus.speak import Spoken, run_job
-from awetools.corpus.speakers import Speaker
+from awetools.corpus.festival import festival_binary, installed_voices
+from awetools.corpus.speakers import SPLITS, Speaker, festival_voices
 from awetools.corpus.text import read_sentences
 from awetools.errors import AweError
 from awetools.io.atomic import atomic_dir, atomic_open
@@ -47,7 +52,7 @@ class SplitResult:
 
     @property
     def silent(self) -> int:
-        """Words eSpeak did not speak (left out of audio and transcript)."""
+        """Words the engine did not speak (left out of audio and transcript)."""
         return self.planned_words - sum(len(u.words) for u in self.utterances)
 
 
@@ -63,7 +68,8 @@ def run_jobs(jobs: list[Job], nj: int):
         return
     with worker_pool(min(nj, len(jobs))) as pool:
         with progress(total=total, desc="awe synth", unit="word") as bar:
-            for index, spoken in pool.imap_unordered(_run_numbered, enumerate(jobs)):
+            numbered = pool.results(_run_numbered, enumerate(jobs), _describe_job, ordered=False)
+            for index, spoken in numbered:
                 yield jobs[index], spoken
                 bar.update(jobs[index].words)
 
@@ -72,15 +78,21 @@ def _run_numbered(item: tuple[int, Job]) -> tuple[int, list[Spoken]]:
     return item[0], run_job(item[1])
 
 
+def _describe_job(item: tuple[int, Job]) -> str:
+    speaker = item[1].speaker
+    return f"a synthesis job of speaker '{speaker.id}' ({speaker.language}/{speaker.split})"
+
+
 def write_split(directory: Path, final: Path, result: SplitResult, speakers: list[Speaker],
                 kind: str, config: CorpusConfig) -> dict:
     """Write one Kaldi data dir (``final`` is where it will live, for wav.scp) and its manifest."""
     utts = {u.id: u for u in result.utterances}
     language, split = speakers[0].language, speakers[0].split
     if not utts:
-        raise AweError(f"{language}/{split}: eSpeak NG spoke none of the words")
+        raise AweError(f"{language}/{split}: the synthesiser spoke none of the words")
+    engine_of = {s.id: s.engine for s in speakers}
     data = DataDir(path=directory)
-    ctm, lexicon = [], set()
+    ctm, lexicons = [], {engine: set() for engine in engine_of.values()}
     for utt_id in c_sorted(utts):
         utt = utts[utt_id]
         data.wav_scp[utt_id] = str(final / "wav" / utt.speaker / f"{utt_id}.wav")
@@ -89,12 +101,14 @@ def write_split(directory: Path, final: Path, result: SplitResult, speakers: lis
         for word, (start, length), phones in zip(utt.words, utt.spans, utt.pronunciations):
             ctm.append(f"{utt_id} 1 {start / SAMPLE_RATE:.3f} {length / SAMPLE_RATE:.3f} {word}\n")
             if phones:
-                lexicon.add(f"{word} {' '.join(phones)}")
+                lexicons[engine_of[utt.speaker]].add(f"{word} {' '.join(phones)}")
     data.save(directory)
     with atomic_open(directory / "words.ctm") as out:
         out.writelines(ctm)
-    with atomic_open(directory / "lexicon.txt") as out:
-        out.writelines(line + "\n" for line in c_sorted(lexicon))
+    for engine, lexicon in lexicons.items():
+        name = "lexicon.txt" if engine == "espeak" else f"lexicon_{engine}.txt"
+        with atomic_open(directory / name) as out:
+            out.writelines(line + "\n" for line in c_sorted(lexicon))
     seconds = sum(u.samples for u in utts.values()) / SAMPLE_RATE
     speech = sum(n for u in utts.values() for _, n in u.spans) / SAMPLE_RATE
     manifest = {
@@ -104,6 +118,7 @@ def write_split(directory: Path, final: Path, result: SplitResult, speakers: lis
         "tokens": len(ctm), "types": len({w for u in utts.values() for w in u.words}),
         "silent_words_dropped": result.silent,
         "hours": round(seconds / 3600, 4), "speech_hours": round(speech / 3600, 4),
+        "voices": voice_summary(speakers),
         "speaker_definitions": [s.to_dict() for s in speakers
                                 if any(u.speaker == s.id for u in utts.values())],
     }
@@ -112,17 +127,55 @@ def write_split(directory: Path, final: Path, result: SplitResult, speakers: lis
     return manifest
 
 
+def voice_summary(speakers: list[Speaker]) -> dict:
+    """Per engine, the voices the split's speakers use; for Festival also whether the
+    language's voices are shared with other splits (a language with one or two voices)."""
+    summary: dict = {}
+    for speaker in speakers:
+        entry = summary.setdefault(speaker.engine, {"voices": []})
+        if speaker.variant not in entry["voices"]:
+            entry["voices"].append(speaker.variant)
+    if "festival" in summary:
+        parts = festival_voices(speakers[0].language)
+        mine = set(parts[speakers[0].split])
+        shared = sorted(s for s in SPLITS if s != speakers[0].split and mine & set(parts[s]))
+        summary["festival"]["voice_also_in_splits"] = shared
+    return summary
+
+
+def check_festival(config: CorpusConfig) -> None:
+    """Festival installed, a voice for every festival language, target English unseen."""
+    if not config.festival_languages:
+        return
+    festival_binary()
+    for code in config.festival_languages:
+        if code not in installed_voices():
+            raise AweError(f"Festival has no installed voice for '{code}' (have: "
+                           f"{', '.join(installed_voices()) or 'none'}; sudo make festival-deps)")
+    if config.target in config.festival_languages:
+        raise AweError(f"'{config.target}' is both a Festival language and the target")
+    if len(set(config.festival_languages)) != len(config.festival_languages):
+        raise AweError(f"a language is listed twice in {','.join(config.festival_languages)}")
+
+
+def isolated_languages(config: CorpusConfig) -> list[str]:
+    """eSpeak's isolated-word languages, then the Festival-only ones."""
+    return [*config.languages, *(c for c in config.festival_languages if c not in config.languages)]
+
+
 def build_corpus(out: str | Path, config: CorpusConfig, nj: int = 1, overwrite: bool = False) -> dict:
     """Synthesise the corpus described by ``config`` into ``out``; returns the top manifest."""
     config.check()
     check_languages(config)
+    check_festival(config)
     out = Path(out)
     if out.exists() and not overwrite:
         raise AweError(f"{out}: output directory exists (use --overwrite to replace it)")
     sentences = read_sentences(list(config.texts)) if config.target else []
     final = out.resolve()
     with atomic_dir(out, overwrite=overwrite) as tmp:
-        jobs = [job for language in config.languages for job in plan_isolated(language, config, tmp)]
+        jobs = [job for language in isolated_languages(config)
+                for job in plan_isolated(language, config, tmp)]
         if config.target:
             jobs += plan_running(config.target, sentences, config, tmp)
         speakers: dict[tuple[str, str], list[Speaker]] = defaultdict(list)
@@ -141,7 +194,8 @@ def build_corpus(out: str | Path, config: CorpusConfig, nj: int = 1, overwrite: 
                      for lang, split in sorted(speakers)]
         manifest = {"config": config.to_dict(),
                     "versions": {"python": sys.version.split()[0],
-                                 **{name: version(name) for name in ("espeakng-loader", "wordfreq")}},
+                                 **{name: version(name) for name in ("espeakng-loader", "wordfreq")},
+                                 **festival_versions(config)},
                     "data_dirs": [{k: v for k, v in s.items() if k != "speaker_definitions"}
                                   for s in summaries]}
         with atomic_open(tmp / "manifest.json") as handle:

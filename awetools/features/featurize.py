@@ -174,6 +174,10 @@ def _run_job(job: SpeakerJob) -> list[tuple[str, np.ndarray]]:
     return featurize_speaker(job, _worker["extractor"], _worker["options"])
 
 
+def _describe_job(job: SpeakerJob) -> str:
+    return f"speaker '{job.speaker}' ({job.size} segments)"
+
+
 def iter_features(data: DataDir, extractor: FrameExtractor, options: FeaturizeOptions,
                   nj: int = 1) -> Iterator[tuple[str, np.ndarray]]:
     """Yield ``(segment id, [frames, dim])`` speaker by speaker, in sorted key order per speaker."""
@@ -192,7 +196,7 @@ def iter_features(data: DataDir, extractor: FrameExtractor, options: FeaturizeOp
                 bar.update(len(result))
             return
         with worker_pool(nj, _init_worker, (extractor, options), "fork") as pool:
-            for result in pool.imap(_run_job, jobs):
+            for result in pool.results(_run_job, jobs, _describe_job):
                 yield from result
                 bar.update(len(result))
 

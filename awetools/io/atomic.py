@@ -3,11 +3,17 @@
 Everything is written to a temporary sibling (same directory, so the final rename is
 atomic on POSIX file systems) and renamed into place only when the writer finishes
 without an exception.
+
+A full file system, a quota or a read-only mount (``ENOSPC``, ``EDQUOT``, ``EFBIG``,
+``EROFS``) met while writing becomes one :class:`WriteError` naming the output path, for
+every writer that goes through here (archives, HDF5, model and cluster dirs): the
+temporary is removed and the old output stays.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -15,6 +21,44 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from awetools.errors import AweError
+
+# errno values that mean "this output cannot be written here", whichever writer met them
+WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
+
+
+class WriteError(AweError):
+    """An output could not be written (disk full, quota, read-only file system)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: cannot write ({reason}); the previous output is unchanged")
+        self.path, self.reason = path, reason
+
+
+def _write_errno(exc: BaseException) -> int | None:
+    """The write errno of ``exc`` or of an exception it wraps (h5py wraps the C library's)."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+            return exc.errno
+        if isinstance(exc, OSError) and exc.errno is None:  # h5py: errno only in the text
+            code = next((c for c in WRITE_ERRNOS if f"errno = {c}," in str(exc)), None)
+            if code is not None:
+                return code
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+@contextlib.contextmanager
+def _write_errors(path: Path) -> Iterator[None]:
+    """Turn a full disk or read-only file system while writing ``path`` into a :class:`WriteError`."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except Exception as exc:  # torch.save wraps the OSError in a RuntimeError
+        code = _write_errno(exc)
+        if code is None:
+            raise
+        raise WriteError(path, os.strerror(code)) from None
 
 
 def _check_parent_writable(path: Path) -> None:
@@ -36,13 +80,15 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield path
         return
     _check_parent_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    with _write_errors(path):
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, path)
+        with _write_errors(path):
+            yield tmp_path
+            os.chmod(tmp_path, 0o644)
+            os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
@@ -74,9 +120,16 @@ def atomic_dir(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
     except OSError as exc:
         raise AweError(f"{path.parent}: cannot create output directory ({exc.strerror})") from None
     _check_parent_writable(path)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    with _write_errors(path):
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
-        yield tmp
+        try:
+            with _write_errors(path):
+                yield tmp
+        except WriteError as exc:  # name the file in the final dir, not in the temporary one
+            if exc.path.is_relative_to(tmp):
+                raise WriteError(path / exc.path.relative_to(tmp), exc.reason) from None
+            raise
         os.chmod(tmp, 0o755)
         if path.exists():
             old = path.with_name(f".{path.name}.old")

@@ -13,8 +13,6 @@ interpolation between neighbouring frames) and flattened into an ``n * dim`` vec
 
 from __future__ import annotations
 
-import multiprocessing.pool
-from collections import deque
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -128,15 +126,9 @@ def _write_results(results: Iterator[tuple[list[str], np.ndarray]], wspecifier: 
         return writer.count
 
 
-def _in_workers(pool: multiprocessing.pool.Pool, chunks: Iterator, in_flight: int) -> Iterator:
-    """Results of :func:`_worker_chunk` in input order, at most ``in_flight`` chunks pending."""
-    pending: deque = deque()
-    for chunk in chunks:
-        pending.append(pool.apply_async(_worker_chunk, (chunk,)))
-        if len(pending) >= in_flight:
-            yield pending.popleft().get()
-    while pending:
-        yield pending.popleft().get()
+def _describe_chunk(chunk: tuple[list[str], list[np.ndarray]]) -> str:
+    keys = chunk[0]
+    return f"segments '{keys[0]}' .. '{keys[-1]}' ({len(keys)} keys)"
 
 
 _worker: dict = {}
@@ -166,7 +158,7 @@ def embed_table(model_dir: str, rspecifier: str, wspecifier: str, batch_size: in
     chunks = checked_chunks(rspecifier, config["model"]["feat_dim"], str(model_dir), chunk)
     if nj > 1 and torch.device(device).type == "cpu":
         with worker_pool(nj, _worker_init, (str(model_dir), batch_size, output), "spawn") as pool:
-            return _write_results(_in_workers(pool, chunks, 2 * nj), wspecifier)
+            return _write_results(pool.results(_worker_chunk, chunks, _describe_chunk), wspecifier)
     return _write_results(((keys, embed_matrices(model, mats, batch_size, device, output))
                            for keys, mats in chunks), wspecifier)
 

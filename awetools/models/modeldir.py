@@ -38,8 +38,8 @@ def write_json(path: str | Path, data: dict) -> None:
 
 def save_weights(path: str | Path, state_dict: dict) -> None:
     """``torch.save`` a state dict (tensors and plain types only), atomically."""
-    with atomic_path(path) as tmp:
-        torch.save(state_dict, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        torch.save(state_dict, handle)  # a Python file: a full disk surfaces as OSError
 
 
 def load_weights(path: str | Path, device: str | torch.device = "cpu") -> dict:
