@@ -437,3 +437,28 @@ def test_regression_targets_unit_centred_unit():
     np.testing.assert_allclose(got, np.array([[1, -1], [-1, 1]]) / np.sqrt(2), rtol=1e-6)
     with pytest.raises(AweError, match="v.txt: word vector of row 0 is all zeros"):
         regression_targets(np.array([[0.0, 0.0], [1.0, 1.0]]), "v.txt")
+
+
+def test_spec_augment_trains_repeatably_and_leaves_validation_clean(fsdd_split, tmp_path, run_awe):
+    from awetools.train.phonetic import load_valid
+    from awetools.train.validate import validator
+    args = ("--epochs", "2", "--seed", "5", "--spec-augment", "--time-masks", "2",
+            "--freq-masks", "2", "--freq-mask-width", "8")
+    states = []
+    for name in ("a", "b"):
+        rc, _, err = run_awe(train_args(fsdd_split, tmp_path / name, *args))
+        assert rc == 0, err
+        states.append(torch.load(tmp_path / name / "model.pt", weights_only=True))
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+    assert run_awe(train_args(fsdd_split, tmp_path / "plain", "--epochs", "2", "--seed", "5"))[0] == 0
+    plain = torch.load(tmp_path / "plain" / "model.pt", weights_only=True)
+    assert not all(torch.equal(plain[k], states[0][k]) for k in plain)   # masks were used
+    config = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert config["training"]["spec_augment"] == {
+        "time_masks": 2, "time_mask_width": 5, "time_mask_ratio": 0.2, "freq_masks": 2,
+        "freq_mask_width": 8}
+    # the logged validation AP is the clean (unmasked) AP of the saved best model
+    model = load_model(tmp_path / "a")[0]
+    valid_dir, rspec = fsdd_split[1].split("=", 1)
+    ap = validator(load_valid(SetSpec("valid", valid_dir, rspec)), 256, torch.device("cpu"))(model)["ap"]
+    assert ap == pytest.approx(config["result"]["best_valid_ap"], abs=1e-9)

@@ -12,6 +12,7 @@ from awetools.train.data import Caps, SetSpec, set_specs
 from awetools.train.loop import LoopOptions
 from awetools.train.objectives import LossOptions
 from awetools.train.phonetic import PhoneticTraining, train_phonetic
+from awetools.train.specaugment import SpecAugment
 
 
 def _pair(value: str, option: str) -> tuple[str, str]:
@@ -49,6 +50,12 @@ def train_phonetic_command(
     temperature: float = typer.Option(0.1, "--temperature", help="contrastive: NT-Xent temperature."),
     margin: float = typer.Option(0.4, "--margin", help="triplet: cosine margin."),
     cae_pretrain_epochs: int = typer.Option(5, "--cae-pretrain-epochs", help="cae: autoencoder epochs before correspondence training."),
+    spec_augment: bool = typer.Option(False, "--spec-augment/--no-spec-augment", help="SpecAugment: mask random time spans and feature bands of the training input (never validation)."),
+    time_masks: int = typer.Option(2, "--time-masks", help="spec-augment: time masks per segment."),
+    time_mask_width: int = typer.Option(5, "--time-mask-width", help="spec-augment: largest time mask in frames."),
+    time_mask_ratio: float = typer.Option(0.2, "--time-mask-ratio", help="spec-augment: a time mask covers at most this share of a segment."),
+    freq_masks: int = typer.Option(2, "--freq-masks", help="spec-augment: feature-dimension masks per segment."),
+    freq_mask_width: int = typer.Option(5, "--freq-mask-width", help="spec-augment: largest feature mask in dimensions."),
     rnn: str = typer.Option("gru", "--rnn", help="gru or lstm."),
     bidirectional: bool = typer.Option(False, "--bidirectional/--unidirectional", help="Bidirectional RNN (last states of both directions concatenated)."),
     conv: bool = typer.Option(False, "--conv/--no-conv", help="Conv1d front end (64 filters, kernel 5, stride 2)."),
@@ -86,7 +93,8 @@ def train_phonetic_command(
     \b
       awe train-phonetic --train data/de/train_words=scp:feats/de_train.scp \\
           --train data/fr/train_words=scp:feats/fr_train.scp \\
-          --valid data/de/dev_words=scp:feats/de_dev.scp --epochs 20 exp/multi_contrastive
+          --valid data/de/dev_words=scp:feats/de_dev.scp --epochs 20 --spec-augment \\
+          exp/multi_contrastive
       awe train-phonetic --init exp/multi_contrastive --lr 2e-4 \
           --train data/mine/train_words=scp:feats/mine_train.scp \
           --valid data/mine/dev_words=scp:feats/mine_dev.scp exp/mine_finetuned
@@ -99,7 +107,9 @@ def train_phonetic_command(
         out=out, train=sets, valid=SetSpec("valid", valid_dir, valid_rspec),
         model={"rnn": rnn, "hidden": hidden, "layers": layers, "bidirectional": bidirectional,
                "conv": conv, "embed_dim": embed_dim, "dropout": dropout},
-        loss=LossOptions(objective, temperature, margin, alpha, beta),
+        loss=LossOptions(objective, temperature, margin, alpha, beta,
+                         SpecAugment(time_masks, time_mask_width, time_mask_ratio, freq_masks,
+                                     freq_mask_width) if spec_augment else SpecAugment()),
         loop=LoopOptions(epochs=epochs, batch_size=batch_size, lr=lr, lr_patience=lr_patience,
                          patience=patience, seed=seed,
                          cae_pretrain_epochs=cae_pretrain_epochs if objective == "cae" else 0),

@@ -11,7 +11,7 @@ the word's tokens; a word alone in the batch reconstructs itself).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -20,6 +20,7 @@ from awetools.models.awe import AweModel
 from awetools.models.embed import pad_batch
 from awetools.train.losses import (masked_mse, nt_xent, phone_cross_entropy, triplet_hardest,
                                    vector_regression)
+from awetools.train.specaugment import SpecAugment, mask_batch
 from awetools.train.targets import pad_phones
 
 
@@ -30,6 +31,7 @@ class LossOptions:
     margin: float = 0.4
     alpha: float = 1.0
     beta: float = 1.0
+    spec_augment: SpecAugment = field(default_factory=SpecAugment)  # input masking (training)
 
 
 @dataclass
@@ -65,7 +67,7 @@ def batch_loss(model: AweModel, data: TrainTensors, index: np.ndarray, options: 
     feats, lengths = pad_batch([data.feats[i] for i in index])
     feats, lengths = feats.to(device), lengths.to(device)
     labels = torch.as_tensor(data.labels[index], device=device)
-    embeddings = model(feats, lengths)
+    embeddings = model(mask_batch(feats, lengths, options.spec_augment), lengths)
     objective = options.objective
     if objective == "contrastive":
         return nt_xent(embeddings, labels, options.temperature)
