@@ -64,7 +64,7 @@ def _init_worker(context: Context) -> None:
     _context["context"] = context
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=128)  # babble voices, reused across the recordings of a worker
 def _voice(entry: str, key: str, scp: str) -> np.ndarray:
     return read_audio(entry, key, scp)[0]
 
