@@ -19,7 +19,8 @@ def cluster_command(
     k: int = typer.Option(..., "--k", "-k", help="Number of clusters."),
     iterations: int = typer.Option(20, "--iterations", help="Lloyd iterations per restart."),
     restarts: int = typer.Option(1, "--restarts", help="Restarts (faiss nredo); the lowest objective wins."),
-    init: str = typer.Option("kmeans++", "--init", help="Centroid initialisation: kmeans++ or random (faster, worse on Zipfian data)."),
+    init: str = typer.Option("kmeans++", "--init", help="Centroid initialisation: kmeans++ (greedy, as scikit-learn) or random (faster, worse on Zipfian data)."),
+    init_points_per_centroid: int = typer.Option(50, "--init-points-per-centroid", help="kmeans++ runs on a random sample of K times this many vectors."),
     spherical: bool = typer.Option(False, "--spherical/--euclidean", help="Cosine K-means on L2-normalised vectors, or plain Euclidean."),
     temperature: float | None = typer.Option(None, "--temperature", help="Soft-label temperature T in exp(-d^2/T) (default: mean squared distance to own centroid)."),
     top_k: int = typer.Option(5, "--top-k", help="Nearest centroids kept in each soft label."),
@@ -43,7 +44,7 @@ def cluster_command(
     """
     options = KMeansOptions(k=k, niter=iterations, nredo=restarts, seed=seed, spherical=spherical,
                             init=init, max_points_per_centroid=max_points_per_centroid,
-                            device=device)
+                            init_points_per_centroid=init_points_per_centroid, device=device)
     summary = cluster_table(rspecifier, out_dir, options, SoftOptions(temperature, top_k),
                             labels=labels, overwrite=overwrite)
     line = (f"awe cluster: K={summary['k']} N={summary['n']} inertia={summary['inertia']:.6g} "
