@@ -14,7 +14,7 @@ import soxr
 from awetools.augment.options import Range
 from awetools.augment.rooms import reverberate, room_response
 from awetools.io.alignments import read_ctm
-from awetools.io.datadir import DataDir, read_kaldi_table
+from awetools.io.datadir import DataDir, Segment, read_kaldi_table
 from tests.conftest import FSDD_RECORDINGS
 
 SPEAKERS = ("george", "jackson", "lucas")
@@ -251,3 +251,35 @@ def test_failure_keeps_old_output(run_awe, small_dir, tmp_path, monkeypatch):
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]
     assert os.environ["AWE_TEST_KILL_JOB"] == "3"
+
+
+def test_segments_are_scaled_and_output_segments_cleanly(run_awe, small_dir, tmp_path):
+    """A data dir with ``segments`` (two utterances per recording): segment times follow
+    the speed factor; ``awe segment`` accepts the augmented dir."""
+    src = tmp_path / "seg"
+    data = DataDir.load(small_dir)
+    durations = {k: soundfile.info(v).duration for k, v in data.wav_scp.items()}
+    seg = DataDir(path=src, wav_scp=data.wav_scp)
+    ctm = []
+    for rec, duration in durations.items():
+        half = round(duration / 2, 3)
+        for part, (start, end) in enumerate(((0.0, half), (half, round(duration, 3)))):
+            utt = f"{rec}-{part}"
+            seg.segments[utt] = Segment(rec, start, end)
+            seg.text[utt] = data.text[rec]
+            seg.utt2spk[utt] = data.utt2spk[rec]
+            ctm.append(f"{utt} 1 0.010 {end - start - 0.02:.3f} {data.text[rec]}\n")
+    seg.save()
+    (src / "words.ctm").write_text("".join(sorted(ctm)), encoding="utf-8")
+    out = tmp_path / "out"
+    rc, _, err = run_awe(["augment", "--speed", "1.1", "--perturb", "noise", src, out])
+    assert rc == 0, err
+    segments = DataDir.load(out).segments
+    for utt, s in seg.segments.items():
+        new = segments[f"sp1.1-aug1-{utt}"]
+        assert new.recording == f"sp1.1-aug1-{s.recording}"
+        assert new.start == pytest.approx(s.start / 1.1, abs=5e-4)  # segments keep 3 decimals
+        assert new.end == pytest.approx(s.end / 1.1, abs=5e-4)
+    rc, _, err = run_awe(["segment", "--ctm", out / "words.ctm", out, tmp_path / "words"])
+    assert rc == 0, err
+    assert len(read_kaldi_table(tmp_path / "words" / "text")) == len(ctm)
