@@ -95,8 +95,8 @@ def train_phonetic_command(
           --train data/fr/train_words=scp:feats/fr_train.scp \\
           --valid data/de/dev_words=scp:feats/de_dev.scp --epochs 20 --spec-augment \\
           exp/multi_contrastive
-      awe train-phonetic --init exp/multi_contrastive --lr 2e-4 \
-          --train data/mine/train_words=scp:feats/mine_train.scp \
+      awe train-phonetic --init exp/multi_contrastive --lr 2e-4 \\
+          --train data/mine/train_words=scp:feats/mine_train.scp \\
           --valid data/mine/dev_words=scp:feats/mine_dev.scp exp/mine_finetuned
     """
     if objective not in OBJECTIVES:

@@ -1,0 +1,169 @@
+"""Benchmark: does a model trained on the built-in synthetic corpus alone work on real speech?
+
+A multilingual phonetic model (ContrastiveRNN, the default recipe's conf/phonetic.conf)
+is trained on the isolated words of the corpus's non-English languages, once per
+*variant* of the training data (no augmentation, each `awe augment` perturbation, all
+of them, another corpus such as one with a second synthesis engine), and scored on real
+speech it never heard: FSDD's two held-out speakers (theo, yweweler; 1,000 tokens of 10
+English digits, 8 kHz microphone recordings resampled to 16 kHz), by same-different AP
+and SWDP-AP beside DTW and downsampling on the same tokens and features.  The
+validation set (best epoch) is the corpus's clean dev split of the same languages: no
+real speech and no English is seen before the test.
+
+Prints a markdown table; writes bench/results/fsdd_transfer.json (one row per variant,
+with the augmentation arguments, token counts, training time and the model's own
+validation AP).
+
+    .venv/bin/python bench/fsdd_transfer.py --corpus recipes/default/data/small/corpus \\
+        --variant none= --variant speed='--speed 0.9,1.1' --variant all='--perturb all'
+    .venv/bin/python bench/fsdd_transfer.py --corpus recipes/default/data/small/corpus \\
+        --variant specaugment='|--spec-augment'
+    .venv/bin/python bench/fsdd_transfer.py --corpus CORPUS_WITH_FESTIVAL --variant festival= \\
+        --json bench/results/fsdd_transfer_festival.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from awetools.corpus.fsdd import prepare_fsdd
+from awetools.io.datadir import read_kaldi_table
+
+ROOT = Path(__file__).resolve().parents[1]
+RECIPE = ROOT / "recipes" / "default"
+ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+       "AWE_NO_PROGRESS": "1"}
+FSDD_TEST_SPEAKERS = ["theo", "yweweler"]
+
+
+def awe(*argv) -> str:
+    """Run ``awe ARGV``; exit with its stderr on failure; returns stdout."""
+    command = ["awe", *map(str, argv)]
+    result = subprocess.run(command, env=ENV, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"bench/fsdd_transfer.py: failed: {shlex.join(command)}\n{result.stderr}")
+    return result.stdout
+
+
+def words_and_features(utterances: Path, work: Path, nj: int, resample: bool = False) -> tuple[Path, str]:
+    """Word segments of an utterance data dir with a CTM, and their MFCCs (recipe conf)."""
+    words = work / "words"
+    if not (work / "feats.scp").exists():
+        awe("segment", "--overwrite", "--ctm", utterances / "words.ctm", utterances, words)
+        awe("featurize", "--config", RECIPE / "conf/mfcc.conf", *(["--resample"] if resample else []),
+            "--nj", nj, words, f"ark,scp:{work}/feats.ark,{work}/feats.scp")
+    return words, f"scp:{work}/feats.scp"
+
+
+def samediff(words: Path, table: str, out: Path, *extra) -> dict:
+    awe("eval", "samediff", "--labels", words / "text", "--utt2spk", words / "utt2spk",
+        "--json", out, *extra, table)
+    return json.loads(out.read_text())
+
+
+def languages(corpus: Path, target: str) -> list[str]:
+    return sorted(p.parent.parent.name for p in corpus.glob("*/train/words.ctm")
+                  if p.parent.parent.name != target)
+
+
+def train_variant(name: str, augment_args: list[str], train_extra: list[str], corpus: Path,
+                  work: Path, valid: str, epochs: int, nj: int, seed: int) -> dict:
+    """Augment (when asked), featurize and train one variant's model; returns its record."""
+    train_args, tokens = [], 0
+    for lang in languages(corpus, "en"):
+        source = corpus / lang / "train"
+        if augment_args:
+            source = work / lang / "augmented"
+            if not (source / "words.ctm").exists():
+                awe("augment", "--seed", seed, "--nj", nj, *augment_args, corpus / lang / "train", source)
+        words, table = words_and_features(source, work / lang, nj)
+        tokens += len(read_kaldi_table(words / "utt2spk"))
+        train_args += ["--train", f"{words}={table}"]
+    model = work / "model"
+    start = time.perf_counter()
+    if not (model / "config.json").exists():  # a finished variant is reused
+        awe("train-phonetic", "--config", RECIPE / "conf/phonetic.conf", "--epochs", epochs,
+            "--seed", seed, "--overwrite", *train_extra, *train_args, "--valid", valid, model)
+    config = json.loads((model / "config.json").read_text())
+    return {"variant": name, "augment": shlex.join(augment_args),
+            "train_options": shlex.join(train_extra), "train_tokens": tokens,
+            "train_seconds": round(time.perf_counter() - start, 1),
+            "best_epoch": config["result"]["best_epoch"],
+            "valid_ap": round(config["result"]["best_valid_ap"], 4), "model": str(model)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, required=True, help="awe synth output dir")
+    parser.add_argument("--variant", action="append", required=True,
+                        metavar="NAME=AUGMENT_ARGS[|TRAIN_ARGS]",
+                        help="a variant: awe augment arguments ('' = none), optionally '|' and "
+                             "extra awe train-phonetic options (e.g. --spec-augment)")
+    parser.add_argument("--fsdd", type=Path, default=Path(os.environ.get(
+        "AWE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "fsdd" / "recordings")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench/results/fsdd_transfer_work")
+    parser.add_argument("--epochs", type=int, default=25)
+    parser.add_argument("--nj", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, default=ROOT / "bench/results/fsdd_transfer.json")
+    args = parser.parse_args()
+
+    fsdd = args.work / "fsdd"
+    if not (fsdd / "test" / "words.ctm").exists():
+        prepare_fsdd(args.fsdd, fsdd / "test", speakers=FSDD_TEST_SPEAKERS, overwrite=True)
+    test_words, test_table = words_and_features(fsdd / "test", fsdd, args.nj, resample=True)
+    baselines = {}
+    awe("embed", "--downsample", 10, test_table, f"h5:{fsdd}/downsample.h5")
+    baselines["downsample"] = samediff(test_words, f"h5:{fsdd}/downsample.h5", fsdd / "downsample.json")
+    baselines["dtw"] = samediff(test_words, test_table, fsdd / "dtw.json", "--dtw", "--nj", args.nj)
+
+    dev = []
+    for lang in languages(args.corpus, "en"):
+        words, table = words_and_features(args.corpus / lang / "dev", args.work / "dev" / lang, args.nj)
+        dev.append((words, table))
+    valid_words = args.work / "dev" / "multi_words"
+    subprocess.run(["bash", ROOT / "bin/combine_data.sh", valid_words, *[w for w, _ in dev]],
+                   check=True, env=ENV, capture_output=True)
+    scp = args.work / "dev" / "multi.scp"
+    scp.write_text("".join(sorted(line for _, table in dev
+                                  for line in Path(table[4:]).read_text().splitlines(keepends=True))))
+    valid = f"{valid_words}=scp:{scp}"
+
+    rows = []
+    for spec in args.variant:
+        name, _, augment = spec.partition("=")
+        augment, _, train_extra = augment.partition("|")
+        record = train_variant(name, shlex.split(augment), shlex.split(train_extra), args.corpus,
+                               args.work / name, valid, args.epochs, args.nj, args.seed)
+        embedded = f"h5:{args.work / name}/fsdd.h5"
+        awe("embed", record["model"], test_table, embedded)
+        scores = samediff(test_words, embedded, args.work / name / "fsdd.json")
+        record.update(fsdd_ap=round(scores["ap"], 4), fsdd_swdp_ap=round(scores["swdp_ap"], 4))
+        rows.append(record)
+        print(f"{name}: FSDD AP {record['fsdd_ap']:.3f} (valid AP {record['valid_ap']:.3f})", file=sys.stderr)
+
+    dtw, down = baselines["dtw"], baselines["downsample"]
+    print("| variant | awe augment | train-phonetic | train tokens | valid AP (synthetic) | FSDD AP | "
+          "FSDD SWDP-AP |\n|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['variant']} | `{r['augment'] or '-'}` | `{r['train_options'] or '-'}` | "
+              f"{r['train_tokens']:,} | {r['valid_ap']:.3f} | {r['fsdd_ap']:.3f} | {r['fsdd_swdp_ap']:.3f} |")
+    print(f"| DTW on the same MFCCs | | | | | {dtw['ap']:.3f} | {dtw['swdp_ap']:.3f} |")
+    print(f"| downsampling (10 frames) | | | | | {down['ap']:.3f} | {down['swdp_ap']:.3f} |")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({
+        "corpus": str(args.corpus), "epochs": args.epochs, "seed": args.seed,
+        "test": {"set": "FSDD", "speakers": FSDD_TEST_SPEAKERS, "tokens": dtw["n"]},
+        "baselines": {k: {"ap": v["ap"], "swdp_ap": v["swdp_ap"]} for k, v in baselines.items()},
+        "variants": rows}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
