@@ -95,7 +95,7 @@ def train_variant(name: str, augment_args: list[str], train_extra: list[str], co
     return {"variant": name, "augment": shlex.join(augment_args),
             "train_options": shlex.join(train_extra), "train_tokens": tokens,
             "train_seconds": round(time.perf_counter() - start, 1),
-            "best_epoch": config["result"]["best_epoch"],
+            "epochs": config["training"]["epochs"], "best_epoch": config["result"]["best_epoch"],
             "valid_ap": round(config["result"]["best_valid_ap"], 4), "model": str(model)}
 
 
@@ -150,16 +150,17 @@ def main() -> None:
         print(f"{name}: FSDD AP {record['fsdd_ap']:.3f} (valid AP {record['valid_ap']:.3f})", file=sys.stderr)
 
     dtw, down = baselines["dtw"], baselines["downsample"]
-    print("| variant | awe augment | train-phonetic | train tokens | valid AP (synthetic) | FSDD AP | "
-          "FSDD SWDP-AP |\n|---|---|---|---|---|---|---|")
+    print("| variant | awe augment | train-phonetic | train tokens | epochs | valid AP (synthetic) | "
+          "FSDD AP | FSDD SWDP-AP |\n|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['variant']} | `{r['augment'] or '-'}` | `{r['train_options'] or '-'}` | "
-              f"{r['train_tokens']:,} | {r['valid_ap']:.3f} | {r['fsdd_ap']:.3f} | {r['fsdd_swdp_ap']:.3f} |")
-    print(f"| DTW on the same MFCCs | | | | | {dtw['ap']:.3f} | {dtw['swdp_ap']:.3f} |")
-    print(f"| downsampling (10 frames) | | | | | {down['ap']:.3f} | {down['swdp_ap']:.3f} |")
+              f"{r['train_tokens']:,} | {r['epochs']} | {r['valid_ap']:.3f} | {r['fsdd_ap']:.3f} | "
+              f"{r['fsdd_swdp_ap']:.3f} |")
+    print(f"| DTW on the same MFCCs | | | | | | {dtw['ap']:.3f} | {dtw['swdp_ap']:.3f} |")
+    print(f"| downsampling (10 frames) | | | | | | {down['ap']:.3f} | {down['swdp_ap']:.3f} |")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({
-        "corpus": str(args.corpus), "epochs": args.epochs, "seed": args.seed,
+        "corpus": str(args.corpus), "seed": args.seed,
         "test": {"set": "FSDD", "speakers": FSDD_TEST_SPEAKERS, "tokens": dtw["n"]},
         "baselines": {k: {"ap": v["ap"], "swdp_ap": v["swdp_ap"]} for k, v in baselines.items()},
         "variants": rows}, indent=1) + "\n")
