@@ -16,7 +16,7 @@ from awetools.cli.main import app
 def augment_command(
     src: Path = typer.Argument(..., metavar="SRC_DATA_DIR", help="Utterance data dir (wav.scp, utt2spk, text, words.ctm[, segments])."),
     out: Path = typer.Argument(..., metavar="OUT_DATA_DIR", help="Augmented data dir to write (wavs under OUT/wav)."),
-    speed: str = typer.Option("1.0", "--speed", help="Speed factors, comma-separated (Kaldi: 0.9,1.0,1.1); keys of factor f != 1 get the prefix 'spf-', word times are divided by f."),
+    speed: str = typer.Option("1.0", "--speed", help="Speed factors, comma-separated (Kaldi: 0.9,1.0,1.1); keys of factor f != 1 get the prefix 'sp<f>-' (sp0.9-), word times are divided by f."),
     perturb: str = typer.Option("", "--perturb", metavar="NAME[:P],...", help=f"Perturbation chain, applied in the order given, each with probability P (default 1): {', '.join(PERTURBATIONS)}."),
     copies: int = typer.Option(1, "--copies", help="Perturbed copies per speed factor (keys 'aug1-' ... 'augN-')."),
     keep_clean: bool = typer.Option(False, "--keep-clean", help="Also write the unperturbed copy of each speed factor."),
@@ -41,7 +41,8 @@ def augment_command(
 
     Writes OUT with one recording per source recording and copy: for every --speed
     factor, the clean copy (without --perturb, or with --keep-clean) and --copies
-    perturbed ones.  Perturbations: pitch (pitch shift), reverb (pyroomacoustics
+    perturbed ones.  Perturbations: pitch (pitch and formants shifted together: a
+    pitch and vocal-tract-length change, duration kept), reverb (pyroomacoustics
     shoebox room, direct-path delay removed), noise (coloured noise), babble (other
     speakers of SRC), telephone (high-pass 200-400 Hz + 8 kHz round trip), lowpass,
     eq (parametric, octave bands), gain.  words.ctm, text, utt2spk, spk2utt (and segments)
