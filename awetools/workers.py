@@ -44,7 +44,7 @@ def _start_worker(table, initializer: Callable[..., None] | None, initargs: tupl
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with table.get_lock():
         slot = next(i for i in range(0, len(table), 2) if table[i] == 0)
-        table[slot] = os.getpid()
+        table[slot], table[slot + 1] = os.getpid(), -1  # -1: no job yet
     _slot["table"], _slot["index"] = table, slot
     if initializer is not None:
         initializer(*initargs)
@@ -55,7 +55,9 @@ def _run(fn: Callable[[Any], Any], index: int, job: Any) -> Any:
     table[slot + 1] = index
     if os.environ.get(KILL_ENV) == str(index):
         os.kill(os.getpid(), signal.SIGKILL)
-    return fn(job)
+    result = fn(job)
+    table[slot + 1] = -1  # idle again
+    return result
 
 
 def how_it_ended(exitcode: int | None) -> str:
@@ -128,7 +130,8 @@ class WorkerPool:
             time.sleep(0.02)
         dead = dead if dead is not None else (ended[0] if ended else None)
         slots = {self._table[i]: self._table[i + 1] for i in range(0, len(self._table), 2)}
-        job = f" while running {describe(jobs[slots[dead]])}" if dead in slots else ""
+        index = slots.get(dead, -1)
+        job = f" while running {describe(jobs[index])}" if index >= 0 else ""
         return (f"a worker process (pid {dead}) {how_it_ended(codes.get(dead))}{job}; "
                 "the other workers were stopped and no output was written")
 

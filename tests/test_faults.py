@@ -204,3 +204,92 @@ def test_model_dir_on_a_full_disk(fsdd_feats, fsdd_words, tiny_fs):
     line = one_error_line(proc.stderr, "train-phonetic")
     assert f"{tiny_fs}/" in line and "cannot write (No space left on device)" in line
     assert not (tiny_fs / "model").exists()
+
+
+# ---- kill -9 of training, then --resume --------------------------------------------------
+
+def _train_until_killed(command: list[str], log: Path, epochs_done: int) -> None:
+    """Start ``command``, SIGKILL it once ``log`` has ``epochs_done`` lines (mid-run)."""
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.exists() and len(log.read_text().splitlines()) >= epochs_done:
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "training finished before it could be killed"
+    proc.kill()
+    proc.wait()
+
+
+def _weights(model: Path) -> dict:
+    import torch
+
+    return torch.load(model / "model.pt", weights_only=True)
+
+
+def test_train_phonetic_killed_then_resumed_equals_uninterrupted(fsdd_feats, fsdd_words, tmp_path):
+    import json
+
+    import torch
+
+    data = f"{fsdd_words}={fsdd_feats.rspecifier}"
+    base = [*awe_command(), "train-phonetic", "--train", data, "--valid", data, "--epochs", "4",
+            "--layers", "1", "--hidden", "32", "--embed-dim", "8", "--num-threads", "1",
+            "--dropout", "0", "--seed", "3"]
+    whole = subprocess.run([*base, str(tmp_path / "whole")], capture_output=True)
+    assert whole.returncode == 0, whole.stderr.decode()
+    _train_until_killed([*base, str(tmp_path / "cut")], tmp_path / "cut.partial" / "log.jsonl", 2)
+    assert not (tmp_path / "cut").exists()
+    again = subprocess.run([*base, "--resume", str(tmp_path / "cut")], capture_output=True)
+    assert again.returncode == 0, again.stderr.decode()
+    assert b"resuming after epoch" in again.stderr
+    configs = [json.loads((tmp_path / name / "config.json").read_text()) for name in ("whole", "cut")]
+    assert configs[0]["result"]["best_epoch"] == configs[1]["result"]["best_epoch"]
+    logs = [[json.loads(line) for line in (tmp_path / name / "log.jsonl").read_text().splitlines()]
+            for name in ("whole", "cut")]
+    assert [(e["epoch"], e["loss"], e["valid_ap"]) for e in logs[0]] == \
+        [(e["epoch"], e["loss"], e["valid_ap"]) for e in logs[1]]
+    first, second = _weights(tmp_path / "whole"), _weights(tmp_path / "cut")
+    assert first.keys() == second.keys()
+    assert all(torch.equal(first[k], second[k]) for k in first)
+
+
+# ---- recipe stage markers ------------------------------------------------------------------
+
+STAGES = Path(__file__).resolve().parents[1] / "bin" / "stages.sh"
+
+
+def _recipe(tmp_path: Path) -> subprocess.Popen:
+    """A recipe whose stage 1 runs a long command (its pid is written to ``pid``)."""
+    script = (f"set -e; exp={tmp_path}/exp; . {STAGES}; "
+              f"run_stage 1 slow bash -c 'echo $$ > {tmp_path}/pid; exec sleep 60'")
+    return subprocess.Popen(["bash", "-c", script], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _stage_pid(tmp_path: Path) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        text = (tmp_path / "pid").read_text().strip() if (tmp_path / "pid").exists() else ""
+        if text:
+            return int(text)
+        time.sleep(0.01)
+    raise AssertionError("the stage did not start")
+
+
+def test_killed_stage_command_writes_no_marker(tmp_path):
+    proc = _recipe(tmp_path)
+    os.kill(_stage_pid(tmp_path), signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and b"stage 1 (slow) FAILED (exit 137)" in stderr
+    assert not (tmp_path / "exp" / ".done" / "1.slow").exists()
+
+
+def test_killed_recipe_writes_no_marker(tmp_path):
+    proc = _recipe(tmp_path)
+    _stage_pid(tmp_path)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole job: recipe shell, tee and the stage
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert not (tmp_path / "exp" / ".done" / "1.slow").exists()
