@@ -9,7 +9,7 @@
 
 Prints markdown tables; writes bench/results/faults.json.
 
-    .venv/bin/python bench/faults.py
+    .venv/bin/python -P bench/faults.py    # -P: bench/ssl.py must not shadow the ssl module
 """
 
 from __future__ import annotations
