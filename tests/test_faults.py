@@ -293,3 +293,35 @@ def test_killed_recipe_writes_no_marker(tmp_path):
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     assert not (tmp_path / "exp" / ".done" / "1.slow").exists()
+
+
+def test_train_skipgram_killed_then_resumed_equals_uninterrupted(tmp_path):
+    """``kill -9`` of train-skipgram (cluster-skipgram) after epoch 2 of 6, then --resume."""
+    import torch
+
+    from test_semantic import FAST, corpus as make_corpus  # noqa: F401
+
+    root = make_corpus.__wrapped__(_Factory(tmp_path))  # the fixture's body: a fresh corpus
+    subprocess.run([*awe_command(), "cluster", "-k", "8", f"ark:{root / 'emb.ark'}",
+                    str(root / "clusters")], check=True, capture_output=True)
+    base = [*awe_command(), "train-skipgram", "--method", "cluster-skipgram", "--embeddings",
+            f"ark:{root / 'emb.ark'}", "--clusters", str(root / "clusters"), *FAST, "--epochs", "6", "--seed", "3",
+            str(root / "words")]
+    assert subprocess.run([*base, str(tmp_path / "whole")], capture_output=True).returncode == 0
+    _train_until_killed([*base, str(tmp_path / "cut")], tmp_path / "cut.partial" / "log.jsonl", 2)
+    again = subprocess.run([*base, "--resume", str(tmp_path / "cut")], capture_output=True)
+    assert again.returncode == 0, again.stderr.decode()
+    first, second = (torch.load(tmp_path / n / "model.pt", weights_only=True) for n in ("whole", "cut"))
+    assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
+
+
+class _Factory:
+    """Enough of pytest's ``tmp_path_factory`` for a module fixture's body."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def mktemp(self, name: str) -> Path:
+        path = self.root / name
+        path.mkdir()
+        return path
