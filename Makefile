@@ -9,7 +9,7 @@ STAMP := $(VENV)/.awetools-installed
 PRESET ?= small
 NJ ?= 2
 
-.PHONY: demo test env clean-env slurm-deps
+.PHONY: demo test env clean-env slurm-deps festival-deps
 
 env: $(STAMP)
 
@@ -27,7 +27,7 @@ demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash recipes/default/run.sh --preset $(PRESET) --nj $(NJ)
 
 # Test suite (what .ci/run calls).
-test: $(STAMP) slurm-deps
+test: $(STAMP) slurm-deps festival-deps
 	$(BIN)/python -m pytest -q tests
 
 # tests/test_bin.py starts a real single-node Slurm (slurmctld + slurmd, munge) to test
@@ -39,6 +39,22 @@ slurm-deps:
 	    echo "make: installing slurm-wlm and munge for the Slurm runner tests" >&2; \
 	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q slurm-wlm munge; } >&2 \
 	      || echo "make: warning: could not install slurm-wlm; the Slurm tests cannot run" >&2; \
+	  fi; \
+	fi
+
+# `awe synth --festival-languages` needs Debian's Festival and its non-English voices
+# (the PACKAGES of awetools/corpus/festival.py).  Installs the missing ones when root with
+# apt-get; otherwise says what to install (the Festival tests then skip, or fail when CI is set).
+FESTIVAL_PACKAGES := $(shell grep -o '"fest[a-z0-9-]*"' awetools/corpus/festival.py | tr -d '"' | sort -u)
+festival-deps:
+	@missing=$$(for p in $(FESTIVAL_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: installing Festival and its voices:" $$missing >&2; \
+	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; } >&2 \
+	      || echo "make: warning: could not install Festival; the festival engine cannot run" >&2; \
+	  else \
+	    echo "make: the festival engine needs root to install:" $$missing >&2; \
 	  fi; \
 	fi
 

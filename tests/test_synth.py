@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ import awetools.corpus.synth as synth
 from awetools.corpus.espeak import Espeak, language_files
 from awetools.corpus.presets import CorpusConfig
 from awetools.corpus.render import GRID, SAMPLE_RATE, add_noise, assemble, milliseconds, render_words
-from awetools.corpus.speakers import VARIANTS, Speaker, make_speakers, voice_definition
+from awetools.corpus.speakers import Speaker, make_speakers, variants, voice_definition
 from awetools.corpus.text import english_number, normalize_words, read_sentences, top_words
 from awetools.corpus.verify import Exactness, check_exactness
 from awetools.corpus.verify import read_wav as read_synth_wav
@@ -115,9 +116,10 @@ def test_speakers_and_voices_disjoint_between_splits(corpus):
                 assert definition["id"] not in seen_speakers
                 seen_speakers[definition["id"]] = split
                 assert seen_variants.setdefault(definition["variant"], split) == split
-                assert definition["variant"] in VARIANTS[split]
-    assert not set(VARIANTS["train"]) & set(VARIANTS["test"])
-    assert not set(VARIANTS["dev"]) & (set(VARIANTS["train"]) | set(VARIANTS["test"]))
+                assert definition["variant"] in variants()[split]
+    parts = variants()
+    assert not set(parts["train"]) & set(parts["test"])
+    assert not set(parts["dev"]) & (set(parts["train"]) | set(parts["test"]))
 
 
 def test_ctm_matches_transcripts_and_lexicon(corpus):
@@ -207,13 +209,13 @@ def test_other_seed_other_speakers():
 
 
 def test_voice_definition_turns_off_carried_state():
-    speaker = make_speakers("de", "test", 1, seed=0)[0]
+    speaker = dataclasses.replace(make_speakers("de", "test", 1, seed=0)[0], variant="m3", formant_scale=1.05)
     definition = voice_definition(speaker, language_files()["de"])
     lines = definition.splitlines()
     assert "flutter 0" in lines and "echo 0 0" in lines and "language de" in lines
     assert not any(line.startswith("language variant") for line in lines)
     formant1 = next(line for line in lines if line.startswith("formant 1 ")).split()
-    assert int(formant1[2]) != 100 or speaker.formant_scale == 1.0
+    assert formant1[2:5] == ["101", "97", "100"]  # m3: formant 1 at 96 %, times 1.05
 
 
 # ---------------------------------------------------------------- text and signal helpers

@@ -1,4 +1,4 @@
-"""``awe synth``: the built-in multilingual spoken corpus, synthesised with eSpeak NG."""
+"""``awe synth``: the built-in multilingual spoken corpus, synthesised with eSpeak NG and Festival."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def synth_command(
     out_dir: Path | None = typer.Argument(None, help="Corpus directory to write (OUT/<lang>/<split>)."),
     preset: str = typer.Option("small", "--preset", help=f"Corpus size: {', '.join(PRESETS)}."),
     languages: str | None = typer.Option(None, "--languages", help="Isolated-word languages, comma-separated, or 'none' (default: the preset's de,es,fr,it,nl,pl,pt,ru,sv,tr)."),
+    festival_languages: str | None = typer.Option(None, "--festival-languages", help="Isolated-word languages also said by Festival's voices from recordings (cs, fi, hi, it, ru; 'sudo make festival-deps'), comma-separated, or 'none' (default: none)."),
     target: str = typer.Option("en", "--target-language", help="Running-speech language, or 'none'."),
     text: list[Path] | None = typer.Option(None, "--text", help="UTF-8 text for the running speech (repeatable; default $AWE_SHARED_DATA/text/<target>/*.txt, AWE_SHARED_DATA=../shared/data)."),
     num_words: int | None = typer.Option(None, "--num-words", help="Word types per isolated-word language (overrides the preset)."),
@@ -45,13 +46,16 @@ def synth_command(
     Writes one Kaldi data dir per language and split, OUT/<lang>/{train,dev,test}
     (wav.scp, text, utt2spk, spk2utt, words.ctm, lexicon.txt, manifest.json; 16 kHz
     16-bit wavs): isolated frequent words for the --languages, running speech from --text
-    for the --target-language.  Speakers (eSpeak voice variant, vocal-tract scale,
-    rate, pitch, spectral tilt) never cross splits.  Counts go to stderr.
+    for the --target-language.  Speakers (eSpeak voice variant or Festival voice,
+    vocal-tract scale, rate, pitch, spectral tilt) never cross splits.  With
+    --festival-languages, Festival's diphone and unit-selection voices (cut from real
+    recordings) say the isolated words too, as extra speakers.  Counts go to stderr.
 
     Example:
 
     \b
       awe synth --nj 2 data/synth
+      awe synth --festival-languages cs,fi,it,ru --nj 2 data/synth2
       awe segment --ctm data/synth/en/train/words.ctm data/synth/en/train data/en_train_words
     """
     if list_languages:
@@ -64,7 +68,8 @@ def synth_command(
     target_code = _codes(target)
     target_language = target_code[0] if target_code else ""
     texts = tuple(text) if text else (tuple(default_texts(target_language)) if target_language else ())
-    config = preset_config(preset, languages=_codes(languages), target=target_language,
+    config = preset_config(preset, languages=_codes(languages),
+                           festival_languages=_codes(festival_languages), target=target_language,
                            texts=texts, num_words=num_words, running_words=running_words,
                            seed=seed, snr=snr)
     manifest = build_corpus(out_dir, config, nj=max(1, nj), overwrite=overwrite)

@@ -67,16 +67,22 @@ def _jobs(speaker: Speaker, utterances: list[Utterance], root: Path, config: Cor
 
 
 def plan_isolated(language: str, config: CorpusConfig, root: Path) -> list[Job]:
-    """Every speaker of every split says each of the top ``num_words`` words once."""
+    """Every speaker of every split says each of the top ``num_words`` words once
+    (``isolated_speakers`` per split for each engine that speaks the language)."""
     words = top_words(language, config.num_words)
     if len(words) < config.num_words:
         log.warning("%s: wordfreq gives only %d usable words (asked for %d)",
                     language, len(words), config.num_words)
+    engines = [engine for engine, codes in (("espeak", config.languages),
+                                            ("festival", config.festival_languages)) if language in codes]
     jobs = []
     for split in SPLITS:
-        for speaker in make_speakers(language, split, config.isolated_speakers[split], config.seed):
-            utts = [Utterance(f"{speaker.id}-{i:05d}", [w]) for i, w in enumerate(words)]
-            jobs += _jobs(speaker, utts, root, config)
+        count = config.isolated_speakers[split]  # per engine; ids run on across engines
+        width = max(2, len(str(count * len(engines))))
+        for k, engine in enumerate(engines):
+            for speaker in make_speakers(language, split, count, config.seed, engine, 1 + k * count, width):
+                utts = [Utterance(f"{speaker.id}-{i:05d}", [w]) for i, w in enumerate(words)]
+                jobs += _jobs(speaker, utts, root, config)
     return jobs
 
 

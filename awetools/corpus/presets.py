@@ -32,6 +32,7 @@ class CorpusConfig:
     """
 
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    festival_languages: tuple[str, ...] = ()  # isolated words also said by Festival voices
     target: str | None = DEFAULT_TARGET
     texts: tuple[Path, ...] = ()
     num_words: int = 100
@@ -46,13 +47,14 @@ class CorpusConfig:
         values = asdict(self)
         values["texts"] = [str(p) for p in self.texts]
         values["languages"] = list(self.languages)
+        values["festival_languages"] = list(self.festival_languages)
         return values
 
     def check(self) -> None:
         """Refuse impossible sizes early, before any synthesis."""
-        if not self.languages and not self.target:
+        if not self.languages and not self.festival_languages and not self.target:
             raise AweError("nothing to synthesise: no isolated-word language and no target language")
-        if self.num_words < 1 and self.languages:
+        if self.num_words < 1 and (self.languages or self.festival_languages):
             raise AweError(f"--num-words must be at least 1 (got {self.num_words})")
         if self.target and self.running_words < 10:
             raise AweError(f"--running-words must be at least 10 (got {self.running_words})")

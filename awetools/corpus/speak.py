@@ -1,10 +1,11 @@
 """Speak utterances word by word: token variation, synthesis, rendering, layout, wavs.
 
-Every word is synthesised on its own (so eSpeak's merged WORD events for function-word
-pairs never matter) and the rendered words are laid end to end with the speaker's pauses;
-a word's span in the utterance is therefore exactly the audio eSpeak made for it.  All
-randomness of an utterance (token voices, eSpeak noise seeds, pauses, noise) comes from a
-generator seeded by the corpus seed and the utterance id.
+Every word is synthesised on its own, by eSpeak NG or Festival (the speaker's engine; so
+eSpeak's merged WORD events for function-word pairs never matter), and the rendered words
+are laid end to end with the speaker's pauses; a word's span in the utterance is
+therefore exactly the audio the engine made for it.  All randomness of an utterance
+(token voices, eSpeak noise seeds, pauses, noise) comes from a generator seeded by the
+corpus seed and the utterance id.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from awetools.corpus.espeak import Espeak, Synthesis, language_files
+from awetools.corpus.festival import Request, synthesize, voice_named
 from awetools.corpus.plan import Job
 from awetools.corpus.render import (SAMPLE_RATE, add_noise, assemble, milliseconds, render_words,
                                     to_pcm16)
@@ -90,6 +92,38 @@ def speak(engine: Espeak, speaker: Speaker, words: list[str], rng: np.random.Gen
     return lay_out(speaker, words, said, audio, rng, snr)
 
 
+def festival_request(speaker: Speaker, word: str, voice: TokenVoice) -> Request:
+    """A token's Festival request: eSpeak's rate scale (175 words/min = the voice's own
+    durations, times the formant scale that resampling takes away again) and a pitch scale
+    of 2^((pitch - 50) / 100)."""
+    return Request(word, stretch=175.0 / voice.rate * speaker.formant_scale,
+                   f0=2.0 ** ((voice.pitch - 50) / 100.0))
+
+
+def festival_rate(rate: int, speaker: Speaker) -> int:
+    """The rate Festival's audio is taken to have, so that resampling scales its formants and
+    pitch by the speaker's formant scale (a multiple of 50 Hz: short polyphase filters)."""
+    return int(round(rate * speaker.formant_scale / 50.0)) * 50
+
+
+def say_festival(speaker: Speaker, utterances: list[list[str]], rngs: list[np.random.Generator]
+                 ) -> tuple[list[list[Synthesis]], int]:
+    """Every token of the utterances in one Festival process, with the speaker's variation.
+
+    Returns the tokens (int16 samples at the speaker's volume) and the rate for
+    :func:`render_words`.  Draws the same token voices and seeds as eSpeak does.
+    """
+    requests = [festival_request(speaker, word, voice)
+                for words, rng in zip(utterances, rngs)
+                for word, (voice, _) in zip(words, plan_tokens(speaker, len(words), rng))]
+    said = synthesize(voice_named(speaker.variant), requests)
+    gain = speaker.volume / 100.0
+    tokens = iter(Synthesis(np.round(s.samples * gain).astype(np.int16), s.phonemes) for s in said)
+    rates = {s.sample_rate for s in said if len(s.samples)}
+    rate = festival_rate(rates.pop() if rates else SAMPLE_RATE, speaker)
+    return [[next(tokens) for _ in words] for words in utterances], rate
+
+
 def write_wav(path: Path, samples: np.ndarray) -> None:
     """16 kHz 16-bit mono wav (stdlib ``wave``: no fsync per file, unlike libsndfile)."""
     try:
@@ -119,10 +153,14 @@ def run_job(job: Job) -> list[Spoken]:
     except OSError as exc:
         raise AweError(f"{job.wav_dir}: cannot create ({exc.strerror or exc})") from None
     rngs = [utterance_rng(job.seed, utt.id) for utt in job.utterances]
-    with Espeak() as engine:
-        prepare_engine(engine, job.speaker)
-        said = [say_all(engine, job.speaker, utt.words, rng) for utt, rng in zip(job.utterances, rngs)]
-        rate = engine.sample_rate
+    if job.speaker.engine == "festival":
+        said, rate = say_festival(job.speaker, [utt.words for utt in job.utterances], rngs)
+    else:
+        with Espeak() as engine:
+            prepare_engine(engine, job.speaker)
+            said = [say_all(engine, job.speaker, utt.words, rng)
+                    for utt, rng in zip(job.utterances, rngs)]
+            rate = engine.sample_rate
     audio = iter(render_words([s.samples for tokens in said for s in tokens], rate, job.speaker.tilt))
     done = []
     for utt, rng, tokens in zip(job.utterances, rngs, said):

@@ -1,10 +1,16 @@
 """Synthetic speakers: a fixed eSpeak voice variant, vocal-tract scale, rate, pitch and EQ.
 
 Evaluation must be across speakers, so speakers never cross splits; more than that, the
-eSpeak *voice variants* are partitioned between splits (:data:`VARIANTS`), so a test voice
-is never heard in training in any language.  Within a split, speakers of one language
-cycle through the split's variants in a seeded order and draw the continuous parameters
-(formant scale, rate, pitch, pitch range, volume, spectral tilt, pause length) at random.
+voices are partitioned between splits, so a test voice is never heard in training in any
+language: every eSpeak *voice variant* that ``espeak-ng-data/voices/!v`` ships goes to one
+split (:func:`variants`, by a hash of its name; the few whose noise is not seeded are left
+out), and so does every Festival voice of a
+language that has two or more (:func:`festival_voices`; a language with a single voice
+shares it between the splits, and the manifest says so).  Within a split, speakers of
+one language cycle through the split's voices in a seeded order and draw the continuous
+parameters (formant scale, rate, pitch, pitch range, volume, spectral tilt, pause
+length) at random.  A Festival speaker's formant scale resamples its audio (vocal tract
+and pitch together), its rate stretches durations and its pitch scales the F0 targets.
 
 Every token then varies a little around its speaker (:func:`token_voice`): real talkers
 never say a word twice the same way, and identical tokens would make same-speaker
@@ -17,21 +23,18 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from awetools.corpus.espeak import variant_file
+from awetools.corpus.espeak import data_path, variant_file
+from awetools.corpus.festival import installed_voices
+from awetools.errors import AweError
 
 SPLITS = ("train", "dev", "test")
-
-# eSpeak NG voice variants (espeak-ng-data/voices/!v), disjoint between splits.
-VARIANTS: dict[str, tuple[str, ...]] = {
-    "train": ("m1", "m2", "m4", "m5", "m7", "f1", "f3", "f4", "klatt", "klatt3", "klatt4",
-              "klatt6", "croak", "whisper"),
-    "dev": ("m6", "f2", "klatt2"),
-    "test": ("m3", "m8", "f5", "klatt5"),
-}
+ENGINES = ("espeak", "festival")
+VARIANT_SHARES = (70, 12)  # percent of the eSpeak variants for train and dev; test gets the rest
 
 # Uniform ranges of the per-speaker parameters.
 FORMANT_SCALE = (0.92, 1.08)   # all formant frequencies (vocal-tract length)
@@ -49,7 +52,7 @@ TOKEN_PITCH = 4                # pitch jitter (uniform +-, eSpeak units)
 
 @dataclass(frozen=True)
 class Speaker:
-    """One synthetic talker of one language."""
+    """One synthetic talker of one language (``variant``: eSpeak variant or Festival voice)."""
 
     id: str
     language: str
@@ -62,6 +65,7 @@ class Speaker:
     volume: int
     tilt: float
     pause: float
+    engine: str = "espeak"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,19 +89,55 @@ def speaker_id(language: str, split: str, index: int, width: int = 2) -> str:
     return f"{language}-{split}{index:0{width}d}"
 
 
-def make_speakers(language: str, split: str, count: int, seed: int) -> list[Speaker]:
-    """``count`` speakers of ``language`` for ``split``, drawn from the split's variants."""
-    if split not in VARIANTS:
+@lru_cache(maxsize=1)
+def variants() -> dict[str, tuple[str, ...]]:
+    """Every reproducible eSpeak NG voice variant, each in one split (by a hash of its name)."""
+    names = sorted(p.name for p in (data_path() / "voices" / "!v").iterdir()
+                   if p.is_file() and reproducible(p.name))
+    shares = np.cumsum(VARIANT_SHARES)
+    split_of = {name: SPLITS[int(np.searchsorted(shares, stable_hash("variant", name) % 100, "right"))]
+                for name in names}
+    parts = {split: tuple(n for n in names if split_of[n] == split) for split in SPLITS}
+    if not all(parts.values()):
+        raise AweError(f"eSpeak NG ships too few voice variants ({len(names)}) for three splits")
+    return parts
+
+
+def festival_voices(language: str) -> dict[str, tuple[str, ...]]:
+    """Festival voices of ``language`` per split: the last in name order for test, the one
+    before it for dev, the rest for train; dev shares test's voice when there are two, and
+    all splits share the voice when there is one."""
+    names = [v.name for v in installed_voices().get(language, ())]
+    if not names:
+        raise AweError(f"Festival has no voice for '{language}' (installed: "
+                       f"{', '.join(installed_voices()) or 'none'})")
+    if len(names) == 1:
+        return {split: (names[0],) for split in SPLITS}
+    if len(names) == 2:
+        return {"train": (names[0],), "dev": (names[1],), "test": (names[1],)}
+    return {"train": tuple(names[:-2]), "dev": (names[-2],), "test": (names[-1],)}
+
+
+def make_speakers(language: str, split: str, count: int, seed: int, engine: str = "espeak",
+                  first: int = 1, width: int | None = None) -> list[Speaker]:
+    """``count`` speakers of ``language`` for ``split``, drawn from the split's voices.
+
+    Ids are numbered from ``first`` (``width`` digits), so that the speakers of a second
+    engine follow those of the first in the same data dir.
+    """
+    if split not in SPLITS:
         raise ValueError(f"unknown split '{split}'")
-    rng = np.random.default_rng([seed, stable_hash("speakers", language, split)])
-    pool = list(VARIANTS[split])
+    parts = variants() if engine == "espeak" else festival_voices(language)
+    tag = ("speakers", language, split) if engine == "espeak" else ("speakers", language, split, engine)
+    rng = np.random.default_rng([seed, stable_hash(*tag)])
+    pool = list(parts[split])
     order = [pool[i] for i in rng.permutation(len(pool))]
-    width = max(2, len(str(count)))
+    width = width or max(2, len(str(first + count - 1)))
     speakers = []
     for index in range(count):
         speakers.append(Speaker(
-            id=speaker_id(language, split, index + 1, width), language=language, split=split,
-            variant=order[index % len(order)],
+            id=speaker_id(language, split, first + index, width), language=language, split=split,
+            variant=order[index % len(order)], engine=engine,
             formant_scale=round(float(rng.uniform(*FORMANT_SCALE)), 3),
             rate=int(rng.integers(RATE[0], RATE[1] + 1)),
             pitch=int(rng.integers(PITCH[0], PITCH[1] + 1)),
@@ -113,6 +153,24 @@ def token_voice(speaker: Speaker, rng: np.random.Generator) -> TokenVoice:
     rate = speaker.rate * (1.0 + rng.uniform(-TOKEN_RATE, TOKEN_RATE))
     pitch = speaker.pitch + rng.integers(-TOKEN_PITCH, TOKEN_PITCH + 1)
     return TokenVoice(rate=int(round(rate)), pitch=int(np.clip(pitch, 0, 100)))
+
+
+def _settings(variant: str) -> dict[str, list[str]]:
+    """A variant file's settings: first word of each line -> the rest of its last such line."""
+    lines = variant_file(variant).read_text(encoding="utf-8", errors="replace").splitlines()
+    return {fields[0]: fields[1:] for fields in map(str.split, lines) if fields}
+
+
+def uses_klatt(variant: str) -> bool:
+    """Whether an eSpeak variant selects a Klatt voice source (a ``klatt`` line)."""
+    return "klatt" in _settings(variant)
+
+
+def reproducible(variant: str) -> bool:
+    """Whether the variant's audio depends only on the seed: eSpeak's Klatt source draws its
+    breath noise from an unseeded generator, so a Klatt variant with ``breath`` is left out."""
+    settings = _settings(variant)
+    return not ("klatt" in settings and any(v != "0" for v in settings.get("breath", [])))
 
 
 _REPLACED = ("language", "name", "flutter", "echo")  # variant lines the definition replaces

@@ -33,7 +33,7 @@ from awetools.corpus.plan import Job, check_languages, plan_isolated, plan_runni
 from awetools.corpus.presets import CorpusConfig
 from awetools.corpus.render import SAMPLE_RATE
 from awetools.corpus.speak import Spoken, run_job
-from awetools.corpus.festival import festival_binary, installed_voices
+from awetools.corpus.festival import festival_binary, installed_voices, package_versions
 from awetools.corpus.speakers import SPLITS, Speaker, festival_voices
 from awetools.corpus.text import read_sentences
 from awetools.errors import AweError
@@ -147,15 +147,22 @@ def check_festival(config: CorpusConfig) -> None:
     """Festival installed, a voice for every festival language, target English unseen."""
     if not config.festival_languages:
         return
+    if config.target in config.festival_languages:
+        raise AweError(f"'{config.target}' is both a Festival language and the target")
     festival_binary()
     for code in config.festival_languages:
         if code not in installed_voices():
             raise AweError(f"Festival has no installed voice for '{code}' (have: "
                            f"{', '.join(installed_voices()) or 'none'}; sudo make festival-deps)")
-    if config.target in config.festival_languages:
-        raise AweError(f"'{config.target}' is both a Festival language and the target")
     if len(set(config.festival_languages)) != len(config.festival_languages):
         raise AweError(f"a language is listed twice in {','.join(config.festival_languages)}")
+
+
+def festival_versions(config: CorpusConfig) -> dict[str, str]:
+    """Versions of Festival and the voices the corpus uses (none without Festival languages)."""
+    if not config.festival_languages:
+        return {}
+    return package_versions([v for code in config.festival_languages for v in installed_voices()[code]])
 
 
 def isolated_languages(config: CorpusConfig) -> list[str]:

@@ -24,7 +24,7 @@ import numpy as np
 
 from awetools.corpus.espeak import Espeak
 from awetools.corpus.render import SAMPLE_RATE, render_words, to_pcm16
-from awetools.corpus.speakers import Speaker
+from awetools.corpus.speakers import Speaker, uses_klatt
 from awetools.corpus.speak import plan_tokens, prepare_engine, say, utterance_rng
 from awetools.io.alignments import read_ctm
 from awetools.io.datadir import DataDir
@@ -75,7 +75,7 @@ def check_exactness(directory: str | Path, max_utterances: int | None = None) ->
                 outside[start:end] = False
             stats.utterances_silent_outside += not samples[outside].any()
         speaker = speakers[data.utt2spk[utt]]
-        klatt = speaker.variant.startswith("klatt")
+        klatt = uses_klatt(speaker.variant)
         tokens = plan_tokens(speaker, len(words), utterance_rng(manifest["seed"], utt))
         for index, (word, (start, end), (voice, seed)) in enumerate(zip(words, spans, tokens)):
             with Espeak() as engine:
