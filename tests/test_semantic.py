@@ -14,7 +14,7 @@ from awetools.io.tables import read_vectors, write_vectors, open_writer
 from awetools.models.awe import AweModel, ModelConfig
 from awetools.models.modeldir import format_header, save_weights, write_json
 from awetools.semantic import train as train_module
-from awetools.semantic.context import ContextPairs, context_pairs, split_utterances
+from awetools.semantic.context import ContextPairs, EpochPairs, closed_up, context_pairs, held_out, keep_probability
 from awetools.semantic.inputs import VectorInput, frame_units
 from awetools.semantic.models import ClusterSkipgram, METHODS, nt_xent_pairs, sgns, soft_cross_entropy
 from awetools.semantic.objectives import LossOptions, SkipgramTask
@@ -35,14 +35,65 @@ def test_context_pairs_by_hand():
     assert len(wide) == 12  # adds 0-2, 1-5 in both directions
 
 
-def test_split_utterances_keeps_utterances_whole():
+def test_held_out_utterances_stay_whole():
     utts = np.repeat(np.arange(20), 4).astype(str)
-    pairs = context_pairs(utts, np.tile(np.arange(4), 20), 2)
-    train, valid = split_utterances(pairs, 0.25, seed=0)
-    assert len(train) + len(valid) == len(pairs)
-    held = set(pairs.utterance[valid.center])
-    assert len(held) == 5 and not held & set(pairs.utterance[train.center])
-    assert (pairs.utterance[valid.center] == pairs.utterance[valid.context]).all()
+    held = held_out(20, 0.25, seed=0)
+    assert held.sum() == 5 and held_out(20, 0.0, seed=0).sum() == 0 and held_out(2, 0.01, 0).sum() == 1
+    pairs = EpochPairs(utts, np.tile(np.arange(4), 20), ~held, 2)
+    train = pairs(np.random.default_rng(0))
+    assert not held[pairs.all.utterance[train.center]].any()
+    assert len(train) == (~held).sum() * 10  # 4 words, window 2: 5 pairs each way
+
+
+def test_keep_probability_by_hand():
+    # frequencies 0.9 and 0.1, t = 0.1: (sqrt(9) + 1) * 0.1 / 0.9 = 4/9, and min(1, (1+1) * 1) = 1
+    keep = keep_probability(np.array([0] * 9 + [1]), 0.1)
+    assert keep[:9] == pytest.approx([4 / 9] * 9) and keep[9] == 1.0
+
+
+def test_closed_up_positions_by_hand():
+    utts = np.array([0, 0, 0, 1, 1, 1, 0])
+    positions = np.array([0, 1, 2, 0, 1, 2, 3])
+    kept = np.array([True, False, True, False, True, True, True])
+    # utterance 0 keeps positions 0, 2, 3 -> 0, 1, 2; utterance 1 keeps 1, 2 -> 0, 1
+    assert closed_up(utts, positions, kept)[kept].tolist() == [0, 1, 0, 1, 2]
+
+
+def test_subsampled_words_bring_neighbours_into_the_window():
+    # "a x b" (rows 0-2) and 97 one-word utterances of x: at t = 0.01, a and b (frequency
+    # 0.01) are always kept and x (0.98) kept with probability (sqrt(98) + 1) / 98
+    words = np.array([0, 1, 2] + [1] * 97)
+    utts = np.array(["u"] * 3 + [f"v{i}" for i in range(97)])
+    positions = np.array([0, 1, 2] + [0] * 97)
+    pairs = EpochPairs(utts, positions, np.ones(98, bool), 1, items=words, threshold=0.01)
+    draws = [pairs(np.random.default_rng(seed)) for seed in range(40)]
+    outcomes = {tuple(sorted(zip(d.center.tolist(), d.context.tolist(), d.distance.tolist()))) for d in draws}
+    assert outcomes == {((0, 2, 1), (2, 0, 1)), ((0, 1, 1), (1, 0, 1), (1, 2, 1), (2, 1, 1))}
+
+
+def test_dynamic_window_weights_distance_like_word2vec():
+    utts, positions = np.zeros(2000, int).astype(str), np.arange(2000)
+    pairs = EpochPairs(utts, positions, np.ones(1, bool), 4, dynamic=True)
+    got = np.concatenate([pairs(np.random.default_rng(seed)).distance for seed in range(5)])
+    share = np.bincount(got, minlength=5)[1:] / (5 * 2 * 2000)  # per centre and direction
+    assert share == pytest.approx([1.0, 0.75, 0.5, 0.25], abs=0.02)  # (window - d + 1) / window
+
+
+def test_unigram_noise_gives_items_power_three_quarters():
+    items = np.array([0] * 16 + [1] * 1)
+    noise = train_module.unigram_noise(items)
+    per_item = np.bincount(items, weights=noise)
+    assert per_item == pytest.approx(np.array([16 ** 0.75, 1.0]) / (16 ** 0.75 + 1))
+
+
+def test_learning_rate_decays_linearly_to_the_floor():
+    run = train_module.SkipgramTraining(out="x", method="text", data_dir="d", epochs=2, lr=1.0,
+                                        lr_decay="linear")
+    assert train_module.learning_rate(run, 1, 0, 10) == 1.0
+    assert train_module.learning_rate(run, 2, 5, 10) == pytest.approx(0.25)
+    assert train_module.learning_rate(run, 3, 0, 10) == pytest.approx(1e-4)
+    constant = train_module.SkipgramTraining(out="x", method="text", data_dir="d", lr=0.5)
+    assert train_module.learning_rate(constant, 2, 5, 10) == 0.5
 
 
 def test_frame_units_collapse_repeats():
@@ -250,13 +301,13 @@ def test_torchrun_two_processes_match_one(method, corpus, clusters, tmp_path, ru
     """2 gloo processes with half the batch against 1 process: the run completes, rank 0
     alone writes one log line per epoch, and the best validation loss agrees within 5 %."""
     args = ["train-skipgram", "--method", method, *method_args(method, corpus, clusters), *FAST,
-            "--epochs", "4", "--seed", "2", "--device", "cpu", corpus / "words"]
+            "--epochs", "4", "--seed", "2", "--device", "cpu", "--no-subsample", corpus / "words"]
     assert run_awe([*args, "--batch-size", "64", tmp_path / "one"])[0] == 0
     result = awe_torchrun([*args, "--batch-size", "32", tmp_path / "two"])
     assert result.returncode == 0, result.stderr[-2000:]
     assert not (tmp_path / "two.partial").exists() and (tmp_path / "two" / "model.pt").is_file()
     log = [json.loads(line) for line in (tmp_path / "two" / "log.jsonl").read_text().splitlines()]
     assert [entry["epoch"] for entry in log] == [1, 2, 3, 4]
-    loss = {name: json.loads((tmp_path / name / "config.json").read_text())["result"]["best_valid_loss"]
+    loss = {name: json.loads((tmp_path / name / "config.json").read_text())["result"]["valid_loss"]
             for name in ("one", "two")}
     assert loss["two"] == pytest.approx(loss["one"], rel=0.05), loss

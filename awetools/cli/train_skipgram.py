@@ -20,7 +20,7 @@ def train_skipgram_command(
     method: str = typer.Option(..., "--method", help=f"{' | '.join(METHODS)}."),
     embeddings: str | None = typer.Option(None, "--embeddings", help="Frozen phonetic AWEs (cluster-skipgram, projection, two-stage)."),
     features: str | None = typer.Option(None, "--features", help="Feature matrices (units, contrastive, speech2vec)."),
-    clusters: Path | None = typer.Option(None, "--clusters", help="cluster-skipgram: cluster dir from awe cluster (soft labels)."),
+    clusters: Path | None = typer.Option(None, "--clusters", help="Cluster dir from awe cluster: soft labels (cluster-skipgram), and pseudo-word ids for subsampling and unigram^0.75 negatives (any speech method)."),
     hard: bool = typer.Option(False, "--hard", help="cluster-skipgram: one-hot targets (nearest cluster) instead of soft labels."),
     init: Path | None = typer.Option(None, "--init", help="contrastive: phonetic model dir to start from (multilingual initialisation)."),
     labels: Path | None = typer.Option(None, "--labels", help="text: word labels (default DATA_DIR/text)."),
@@ -36,7 +36,14 @@ def train_skipgram_command(
     batch_size: int = typer.Option(256, "--batch-size", help="(center, context) pairs per batch."),
     lr: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
     pairs_per_epoch: int | None = typer.Option(None, "--pairs-per-epoch", help="Random subset of training pairs per epoch (default: all)."),
-    valid_fraction: float = typer.Option(0.05, "--valid-fraction", help="Utterances held out for the validation loss (0: none, keep the last epoch)."),
+    valid_fraction: float = typer.Option(0.05, "--valid-fraction", help="Utterances held out for the validation loss curve (0: none)."),
+    sample: float = typer.Option(1e-3, "--sample", help="Subsampling threshold t: a segment whose item (word id; cluster id of --clusters for speech) has frequency f is kept with probability min(1, (sqrt(f/t)+1) t/f)."),
+    subsample: bool = typer.Option(True, "--subsample/--no-subsample", help="Frequent-item subsampling (needs --clusters for speech methods other than cluster-skipgram)."),
+    dynamic_window: bool = typer.Option(True, "--dynamic-window/--fixed-window", help="Each centre draws its window uniformly from 1..--window (word2vec)."),
+    lr_decay: str = typer.Option("none", "--lr-decay", help="none, or linear: from --lr down to 0.01 % of it over the run (word2vec)."),
+    select: str = typer.Option("last", "--select", help="Epoch to keep: last, valid-loss (lowest held-out loss; does not follow embedding quality) or wordsim (highest mean rho on --wordsim)."),
+    wordsim: list[Path] | None = typer.Option(None, "--wordsim", help="Word-similarity file scored after every epoch (repeatable): rho curves in log.jsonl and valid_curve.tsv."),
+    wordsim_min_count: int = typer.Option(5, "--wordsim-min-count", help="--wordsim: pairs whose words both have at least this many tokens."),
     seed: int = typer.Option(0, "--seed", help="Seed: same data and seed give the same model on CPU."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     num_threads: int | None = typer.Option(None, "--num-threads", help="CPU threads for torch."),
@@ -49,7 +56,10 @@ def train_skipgram_command(
     Usage: awe train-skipgram [options] --method METHOD DATA_DIR OUT_DIR
 
     The context of a segment: the segments of the same utterance within --window word
-    positions.  Writes model.pt, config.json, log.jsonl, valid_curve.tsv (and, for
+    positions.  word2vec's rules apply to every method: frequent-item subsampling,
+    dynamic windows, optional linear learning-rate decay, unigram^0.75 negatives.
+    The last epoch is kept unless --select says otherwise; --wordsim files give rho
+    per epoch.  Writes model.pt, config.json, log.jsonl, valid_curve.tsv (and, for
     text, vectors.txt); awe embed OUT_DIR turns segments into semantic vectors.
 
     Example:
@@ -58,6 +68,8 @@ def train_skipgram_command(
       awe cluster --k 2000 h5:exp/phon/train.h5 exp/clusters
       awe train-skipgram --method cluster-skipgram --embeddings h5:exp/phon/train.h5 \\
           --clusters exp/clusters data/train_words exp/cluster_skipgram
+      awe train-skipgram --method text --epochs 15 --wordsim simlex.txt --wordsim men.txt \\
+          data/train_words exp/text_skipgram
     """
     run = SkipgramTraining(
         out=out, method=method, data_dir=str(data_dir), embeddings=embeddings, features=features,
@@ -66,9 +78,13 @@ def train_skipgram_command(
         layers=layers, units=units, unit_dim=unit_dim,
         loss=LossOptions(negatives=negatives, temperature=temperature, hard=hard),
         epochs=epochs, batch_size=batch_size, lr=lr, pairs_per_epoch=pairs_per_epoch,
-        valid_fraction=valid_fraction, seed=seed, device=device, num_threads=num_threads,
+        valid_fraction=valid_fraction, sample=sample if subsample else None,
+        dynamic_window=dynamic_window, lr_decay=lr_decay, select=select,
+        wordsim=tuple(str(w) for w in wordsim or ()), wordsim_min_count=wordsim_min_count, seed=seed, device=device, num_threads=num_threads,
         resume=resume, overwrite=overwrite)
     config = train_skipgram(run)
     result = config["result"]
-    print(f"awe train-skipgram: {method} model in {out} (best epoch {result['best_epoch']} of "
-          f"{result['epochs_run']}, valid loss {result['best_valid_loss']})", file=sys.stderr)
+    rhos = "".join(f", {name} rho {value}" for name, value in result["wordsim"].items())
+    print(f"awe train-skipgram: {method} model in {out} (epoch {result['best_epoch']} of "
+          f"{result['epochs_run']} by --select {result['select']}, valid loss {result['valid_loss']}"
+          f"{rhos})", file=sys.stderr)

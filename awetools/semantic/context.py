@@ -5,6 +5,18 @@ The context of a segment is every other segment of the same source utterance
 count dropped words, so distances are true distances in the utterance.  Pairs come out
 in both directions, built with numpy over segments sorted by (utterance, position): for
 each shift ``s = 1 .. window`` segment ``i`` and ``i + s`` are compared at once.
+
+Per epoch, :class:`EpochPairs` applies word2vec's two sampling rules to the training
+utterances (a function of the epoch's generator, so resumed runs repeat them):
+
+- *frequent-item subsampling*: a segment of an item (word id, or pseudo-word cluster id
+  for speech) of relative frequency ``f`` is kept with probability
+  ``min(1, (sqrt(f / t) + 1) t / f)`` (word2vec's rule, threshold ``t``), and the dropped
+  segments are removed from their utterance before windows are taken, so the remaining
+  words come closer, as in word2vec;
+- *dynamic window*: every centre segment draws its own window ``b`` uniformly from
+  ``1 .. window`` and keeps the contexts at most ``b`` positions away, so near words
+  count more (word2vec weights distance ``d`` by ``(window - d + 1) / window``).
 """
 
 from __future__ import annotations
@@ -19,17 +31,19 @@ from awetools.io.datadir import DataDir
 
 @dataclass
 class ContextPairs:
-    """``center`` and ``context`` segment rows ``[P]``; ``utterance`` id of every segment row."""
+    """``center`` and ``context`` segment rows ``[P]``, their ``distance`` in word positions
+    ``[P]``; ``utterance`` id of every segment row."""
 
     center: np.ndarray
     context: np.ndarray
     utterance: np.ndarray
+    distance: np.ndarray
 
     def __len__(self) -> int:
         return len(self.center)
 
     def select(self, keep: np.ndarray) -> "ContextPairs":
-        return ContextPairs(self.center[keep], self.context[keep], self.utterance)
+        return ContextPairs(self.center[keep], self.context[keep], self.utterance, self.distance[keep])
 
 
 def context_pairs(utterances: np.ndarray, positions: np.ndarray, window: int) -> ContextPairs:
@@ -39,15 +53,38 @@ def context_pairs(utterances: np.ndarray, positions: np.ndarray, window: int) ->
     _, utt_ids = np.unique(utterances, return_inverse=True)
     order = np.lexsort((positions, utt_ids))
     u, p = utt_ids[order], positions[order]
-    centers, contexts = [], []
+    centers, contexts, distances = [], [], []
     for shift in range(1, window + 1):
-        near = (u[shift:] == u[:-shift]) & (p[shift:] - p[:-shift] <= window)
+        gap = p[shift:] - p[:-shift]
+        near = (u[shift:] == u[:-shift]) & (gap <= window)
         a, b = order[:-shift][near], order[shift:][near]
         centers += [a, b]
         contexts += [b, a]
-    center = np.concatenate(centers) if centers else np.empty(0, np.int64)
-    context = np.concatenate(contexts) if contexts else np.empty(0, np.int64)
-    return ContextPairs(center.astype(np.int64), context.astype(np.int64), utt_ids)
+        distances += [gap[near]] * 2
+    empty = np.empty(0, np.int64)
+    return ContextPairs(np.concatenate([empty, *centers]).astype(np.int64),
+                        np.concatenate([empty, *contexts]).astype(np.int64), utt_ids,
+                        np.concatenate([empty, *distances]).astype(np.int64))
+
+
+def keep_probability(items: np.ndarray, threshold: float) -> np.ndarray:
+    """word2vec's probability of keeping each segment, from the frequency of its item id."""
+    counts = np.bincount(items)
+    frequency = counts[items] / len(items)
+    return np.minimum(1.0, (np.sqrt(frequency / threshold) + 1.0) * threshold / frequency)
+
+
+def closed_up(utterances: np.ndarray, positions: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Positions once the segments not ``kept`` are taken out of their utterances: each
+    position moves back by the number of removed segments before it in its utterance."""
+    order = np.lexsort((positions, utterances))
+    dropped = ~kept[order]
+    removed_before = np.cumsum(dropped) - dropped  # over all utterances so far
+    first = np.r_[True, utterances[order][1:] != utterances[order][:-1]]
+    before = removed_before - np.maximum.accumulate(np.where(first, removed_before, 0))
+    out = np.empty_like(positions)
+    out[order] = positions[order] - before
+    return out
 
 
 def aligned_keys(keys: list[str], data: DataDir, sources: dict[str, set[str]]) -> list[str]:
@@ -74,13 +111,51 @@ def aligned_keys(keys: list[str], data: DataDir, sources: dict[str, set[str]]) -
     return known
 
 
-def split_utterances(pairs: ContextPairs, fraction: float, seed: int) -> tuple[ContextPairs, ContextPairs]:
-    """Hold out the pairs of a random ``fraction`` of utterances for validation."""
-    n_utts = int(pairs.utterance.max()) + 1 if len(pairs.utterance) else 0
+@dataclass
+class EpochPairs:
+    """The training pairs of each epoch: subsampled and dynamically windowed when asked.
+
+    ``utterances``/``positions`` per segment row, ``train_utterances`` marks the utterance
+    ids (``utterance`` of :class:`ContextPairs`) that training may use, ``items`` the
+    item id of every row (frequencies for subsampling; None: no subsampling).
+    """
+
+    utterances: np.ndarray
+    positions: np.ndarray
+    train_utterances: np.ndarray
+    window: int
+    items: np.ndarray | None = None
+    threshold: float = 0.0
+    dynamic: bool = False
+
+    def __post_init__(self) -> None:
+        self.all = context_pairs(self.utterances, self.positions, self.window)
+        self.fixed = self.all.select(self.train_utterances[self.all.utterance[self.all.center]])
+        self.keep = (keep_probability(self.items, self.threshold) if self.items is not None
+                     else np.ones(len(self.utterances)))
+
+    def __call__(self, rng: np.random.Generator) -> ContextPairs:
+        pairs = self.fixed
+        if self.items is not None:
+            kept = rng.random(len(self.keep)) < self.keep
+            rows = np.flatnonzero(kept)
+            segment_utts = self.all.utterance
+            near = context_pairs(segment_utts[rows],
+                                 closed_up(segment_utts, self.positions, kept)[rows], self.window)
+            pairs = ContextPairs(rows[near.center], rows[near.context], self.all.utterance, near.distance)
+            pairs = pairs.select(self.train_utterances[pairs.utterance[pairs.center]])
+        if self.dynamic:
+            reach = rng.integers(1, self.window + 1, size=len(self.utterances))
+            pairs = pairs.select(pairs.distance <= reach[pairs.center])
+        return pairs
+
+
+def held_out(n_utts: int, fraction: float, seed: int) -> np.ndarray:
+    """Which of ``n_utts`` utterances validation holds out: a random ``fraction`` (at least
+    one and not all, when the fraction is positive)."""
     n_valid = int(round(fraction * n_utts))
     if fraction > 0 and n_utts >= 2:
         n_valid = min(max(n_valid, 1), n_utts - 1)
     held = np.zeros(n_utts, dtype=bool)
     held[np.random.default_rng([seed, 99]).permutation(n_utts)[:n_valid]] = True
-    in_valid = held[pairs.utterance[pairs.center]]
-    return pairs.select(~in_valid), pairs.select(in_valid)
+    return held

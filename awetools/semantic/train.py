@@ -5,17 +5,29 @@ Like ``awe train-phonetic``, training runs in ``OUT.partial`` (``checkpoint.pt``
 uninterrupted run would, since batches, negatives and dropout are a function of
 ``(seed, epoch)``) and ``OUT`` is written atomically at the end:
 
-``model.pt``         weights of the epoch with the lowest validation loss (the last epoch
-                     without validation), ``torch.load(..., weights_only=True)``
+``model.pt``         weights of the selected epoch (``--select``: the last by default),
+                     ``torch.load(..., weights_only=True)``
 ``config.json``      format/version, ``model`` (rebuilds the network), ``training``,
                      ``data``, ``runtime``, ``result``
-``log.jsonl``        one JSON line per epoch (pairs, loss, valid_loss, lr, time, pairs/s)
-``valid_curve.tsv``  epoch, valid_loss, loss
+``log.jsonl``        one JSON line per epoch (pairs, loss, valid_loss, wordsim rho, lr, time, pairs/s)
+``valid_curve.tsv``  epoch, valid_loss, loss, then rho per ``--wordsim`` set
 ``checkpoint.pt``    the last epoch's full training state
 ``vocab.txt``, ``vectors.txt``  text method only: word types, and word vectors (word2vec text)
 
 Validation holds out the context pairs of a random fraction of utterances and reports
-the training loss on them (fixed negatives), so curves of different epochs compare.
+the training loss on them (fixed negatives), so curves of different epochs compare.  The
+held-out skipgram loss does not follow embedding quality (it usually rises from epoch 2
+while word similarity still improves), so it selects an epoch only when asked; the
+default keeps the last epoch, and ``--wordsim`` files give a curve of Spearman's rho per
+epoch (type-averaged vectors of the training segments, pairs whose words both have
+``--wordsim-min-count`` tokens) that ``--select wordsim`` can select on.
+
+word2vec's training rules apply to every method (:mod:`awetools.semantic.context`):
+frequent-item subsampling (``--sample``; items are word ids for ``text`` and pseudo-word
+cluster ids, the top soft label of ``--clusters``, for speech), dynamic windows, and
+an optional linear decay of the learning rate to 0.01 % of ``--lr`` over the run.  The
+SGNS methods draw negatives from the unigram^0.75 distribution of the items (segments
+uniformly, i.e. unigram^1, for speech methods without ``--clusters``).
 """
 
 from __future__ import annotations
@@ -41,7 +53,8 @@ from awetools.models.awe import ModelConfig
 from awetools.models.device import resolve_device, set_threads
 from awetools.models.modeldir import CONFIG, WEIGHTS, load_model, load_weights, save_weights, write_json
 from awetools.progress import progress
-from awetools.semantic.context import ContextPairs, aligned_keys, context_pairs, split_utterances
+from awetools.semantic.context import ContextPairs, EpochPairs, aligned_keys, held_out
+from awetools.semantic.curves import EpochWordsim
 from awetools.semantic.inputs import FeatureInput, LabelInput, UnitInput, VectorInput, frame_units
 from awetools.semantic.modeldir import VECTORS, format_header
 from awetools.semantic.models import INPUT_KIND, METHODS, build_semantic_model
@@ -56,6 +69,9 @@ log = get_logger("awetools.semantic")
 CURVE = "valid_curve.tsv"
 VOCAB = "vocab.txt"
 MAX_VALID_PAIRS = 20_000
+LR_DECAYS = ("none", "linear")
+SELECTIONS = ("last", "valid-loss", "wordsim")
+MIN_LR_FRACTION = 1e-4  # word2vec's floor of the decayed learning rate
 
 
 @dataclass
@@ -82,6 +98,12 @@ class SkipgramTraining:
     lr: float = 1e-3
     pairs_per_epoch: int | None = None
     valid_fraction: float = 0.05
+    sample: float | None = 1e-3     # subsampling threshold t (None: off)
+    dynamic_window: bool = True
+    lr_decay: str = "none"          # none | linear
+    select: str = "last"            # last | valid-loss | wordsim
+    wordsim: tuple[str, ...] = ()   # similarity files scored after every epoch
+    wordsim_min_count: int = 5
     seed: int = 0
     device: str = "auto"
     num_threads: int | None = None
@@ -100,6 +122,7 @@ class Prepared:
     noise: np.ndarray | None = None
     init_state: dict | None = None
     vocab: list[str] | None = None
+    items: np.ndarray | None = None  # item id per segment row (subsampling, negatives)
 
 
 def _check_run(run: SkipgramTraining) -> None:
@@ -110,6 +133,18 @@ def _check_run(run: SkipgramTraining) -> None:
         raise AweError(f"--method {run.method} needs --{need}")
     if run.method == "cluster-skipgram" and run.clusters is None:
         raise AweError("--method cluster-skipgram needs --clusters (a dir made by awe cluster)")
+    if run.sample is not None and not run.sample > 0:
+        raise AweError(f"--sample must be above 0 (got {run.sample}; --no-subsample turns it off)")
+    if run.lr_decay not in LR_DECAYS:
+        raise AweError(f"--lr-decay: unknown schedule '{run.lr_decay}' ({', '.join(LR_DECAYS)})")
+    if run.select not in SELECTIONS:
+        raise AweError(f"--select: unknown rule '{run.select}' ({', '.join(SELECTIONS)})")
+    if run.select == "wordsim" and not run.wordsim:
+        raise AweError("--select wordsim needs at least one --wordsim file")
+    if run.select == "valid-loss" and run.valid_fraction == 0:
+        raise AweError("--select valid-loss needs --valid-fraction above 0")
+    if run.wordsim_min_count < 1:
+        raise AweError(f"--wordsim-min-count must be at least 1 (got {run.wordsim_min_count})")
     for name in ("window", "dim", "epochs", "batch_size", "units", "layers"):
         if getattr(run, name) < 1:
             raise AweError(f"--{name.replace('_', '-')} must be at least 1")
@@ -129,56 +164,68 @@ def _rows(keys: list[str], subset: list[str]) -> np.ndarray:
     return np.array([index[k] for k in subset], dtype=np.int64)
 
 
+def unigram_noise(items: np.ndarray) -> np.ndarray:
+    """Per segment row, the probability that makes item ``i`` a negative with probability
+    proportional to ``count_i ** 0.75`` (word2vec's noise distribution)."""
+    counts = np.bincount(items).astype(np.float64)
+    weight = counts[items] ** -0.25  # count_i rows of weight count_i^-0.25 sum to count_i^0.75
+    return weight / weight.sum()
+
+
 def prepare(run: SkipgramTraining, data: DataDir) -> Prepared:
     """Read the method's inputs and align them with the data dir's segments."""
     kind = INPUT_KIND[run.method]
+    if kind == "labels":
+        return prepare_text(run, data)
     model: dict = {"method": run.method, "dim": run.dim}
     hidden = run.hidden if run.hidden is not None else (512 if kind == "vectors" else 256)
+    clusters = ClusterDir.load(run.clusters) if run.clusters else None
+    sources = {f"{run.clusters}/soft.h5": set(clusters.soft.keys)} if clusters else {}
+    source = run.embeddings if kind == "vectors" else run.features
+    keys, rows = (read_vectors if kind == "vectors" else read_matrices)(source)
+    kept = aligned_keys(keys, data, sources)
+    _warn_dropped(len(keys), len(kept), source)
+    order = _rows(keys, kept)
+    soft = clusters.soft.subset(_rows(clusters.soft.keys, kept)) if clusters else None
+    items = soft.index[:, 0].astype(np.int64) if clusters else None
+    sgns_noise = (unigram_noise(items) if items is not None else np.full(len(kept), 1.0 / len(kept)))
     if kind == "vectors":
-        keys, x = read_vectors(run.embeddings)
-        sources, soft = {}, None
-        if run.method == "cluster-skipgram":
-            clusters = ClusterDir.load(run.clusters)
-            sources[f"{run.clusters}/soft.h5"] = set(clusters.soft.keys)
-        kept = aligned_keys(keys, data, sources)
-        _warn_dropped(len(keys), len(kept), run.embeddings)
-        x = x[_rows(keys, kept)]
+        x = rows[order]
         model.update(in_dim=int(x.shape[1]), hidden=hidden)
         if run.method == "cluster-skipgram":
-            soft = clusters.soft.subset(_rows(clusters.soft.keys, kept))
             model["k"] = clusters.k
-        noise = np.full(len(kept), 1.0 / len(kept)) if run.method == "two-stage" else None
-        return Prepared(kept, VectorInput(np.ascontiguousarray(x)), model, soft, noise)
-    if kind in ("features", "units"):
-        keys, feats = read_matrices(run.features)
-        kept = aligned_keys(keys, data, {})
-        _warn_dropped(len(keys), len(kept), run.features)
-        feats = [feats[i] for i in _rows(keys, kept)]
-        feat_dim = int(feats[0].shape[1])
-        if run.method == "units":
-            codebook = frame_codebook(feats, run.units, run.seed)
-            model.update(feat_dim=feat_dim, units=run.units, unit_dim=run.unit_dim,
-                         hidden=hidden, layers=run.layers)
-            noise = np.full(len(kept), 1.0 / len(kept))
-            state = {"codebook": torch.from_numpy(codebook)}
-            return Prepared(kept, UnitInput(frame_units(feats, codebook)), model, noise=noise,
-                            init_state=state)
-        if run.method == "speech2vec":
-            model.update(feat_dim=feat_dim, hidden=hidden, layers=run.layers, bidirectional=True)
-            return Prepared(kept, FeatureInput(feats), model)
-        phonetic, state = contrastive_init(run, feat_dim, hidden)
-        model["phonetic"] = phonetic
-        return Prepared(kept, FeatureInput(feats), model, init_state=state)
+        noise = sgns_noise if run.method == "two-stage" else None
+        return Prepared(kept, VectorInput(np.ascontiguousarray(x)), model,
+                        soft if run.method == "cluster-skipgram" else None, noise, items=items)
+    feats = [rows[i] for i in order]
+    feat_dim = int(feats[0].shape[1])
+    if run.method == "units":
+        codebook = frame_codebook(feats, run.units, run.seed)
+        model.update(feat_dim=feat_dim, units=run.units, unit_dim=run.unit_dim,
+                     hidden=hidden, layers=run.layers)
+        state = {"codebook": torch.from_numpy(codebook)}
+        return Prepared(kept, UnitInput(frame_units(feats, codebook)), model, noise=sgns_noise,
+                        init_state=state, items=items)
+    if run.method == "speech2vec":
+        model.update(feat_dim=feat_dim, hidden=hidden, layers=run.layers, bidirectional=True)
+        return Prepared(kept, FeatureInput(feats), model, items=items)
+    phonetic, state = contrastive_init(run, feat_dim, hidden)
+    model["phonetic"] = phonetic
+    return Prepared(kept, FeatureInput(feats), model, init_state=state, items=items)
+
+
+def prepare_text(run: SkipgramTraining, data: DataDir) -> Prepared:
+    """The text topline: word ids of the segments' labels; unigram^0.75 negatives over words."""
     labels_path = run.labels or str(Path(run.data_dir) / "text")
     text = read_kaldi_table(labels_path, check_sorted=False)
     keys = c_sorted(data.seg2utt)
     kept = aligned_keys(keys, data, {labels_path: set(text)})
     _warn_dropped(len(keys), len(kept), str(data.path))
     vocab, ids = np.unique(np.array([text[k] for k in kept]), return_inverse=True)
-    counts = np.bincount(ids).astype(np.float64) ** 0.75  # word2vec's noise distribution
-    model["vocab"] = len(vocab)
+    counts = np.bincount(ids).astype(np.float64) ** 0.75
+    model = {"method": run.method, "dim": run.dim, "vocab": len(vocab)}
     return Prepared(kept, LabelInput(ids), model, noise=counts / counts.sum(),
-                    vocab=[str(w) for w in vocab])
+                    vocab=[str(w) for w in vocab], items=ids.astype(np.int64))
 
 
 def frame_codebook(feats: list[np.ndarray], units: int, seed: int) -> np.ndarray:
@@ -231,7 +278,7 @@ def build_config(run: SkipgramTraining, prepared: Prepared, n_pairs: tuple[int, 
 @dataclass
 class State:
     epoch: int = 0
-    best_valid: float = float("inf")
+    best: float = float("inf")  # the --select criterion of the kept epoch
     best_epoch: int = 0
     history: list[dict] = field(default_factory=list)
 
@@ -256,10 +303,32 @@ def valid_loss(task: SkipgramTask, pairs: ContextPairs, run: SkipgramTraining) -
     return total / len(pairs)
 
 
-def fit(task: SkipgramTask, train: ContextPairs, valid: ContextPairs, run: SkipgramTraining,
+def learning_rate(run: SkipgramTraining, epoch: int, step: int, steps: int) -> float:
+    """``--lr``, or under ``--lr-decay linear`` word2vec's schedule: linear in the progress
+    through all epochs, from ``--lr`` down to ``MIN_LR_FRACTION`` of it."""
+    if run.lr_decay == "none":
+        return run.lr
+    done = (epoch - 1 + step / max(steps, 1)) / run.epochs
+    return run.lr * max(1.0 - done, MIN_LR_FRACTION)
+
+
+def criterion(run: SkipgramTraining, valid: float | None, scores: dict) -> float:
+    """What ``--select`` minimises (ties keep the later epoch): nothing for ``last``, the
+    held-out loss, or minus the mean rho over the ``--wordsim`` sets."""
+    if run.select == "valid-loss":
+        return float("inf") if valid is None else valid
+    if run.select == "wordsim":
+        rhos = [x for x in scores.values() if x is not None]
+        return -float(np.mean(rhos)) if rhos else float("inf")
+    return 0.0
+
+
+def fit(task: SkipgramTask, train: EpochPairs, valid: ContextPairs, run: SkipgramTraining,
         work: Path, config: dict, checkpoint: dict | None,
-        context: Dist | None = None) -> tuple[dict, State]:
-    """Train for ``run.epochs`` epochs; returns (weights of the best epoch, final state).
+        context: Dist | None = None, score: EpochWordsim | None = None) -> tuple[dict, State]:
+    """Train for ``run.epochs`` epochs; returns (weights of the selected epoch, final state).
+
+    ``score`` gives the word-similarity rho of the current model after every epoch.
 
     Distributed (``context.active``): every rank draws the same batches and takes every
     N-th, with negatives of its own; gradients are averaged; rank 0 validates, decides
@@ -279,7 +348,8 @@ def fit(task: SkipgramTask, train: ContextPairs, valid: ContextPairs, run: Skipg
         epoch = state.epoch + 1
         rng = np.random.default_rng([run.seed, epoch])
         torch.manual_seed(epoch_seed(run.seed, epoch))
-        batches = batches_of(len(train), run.batch_size, rng, run.pairs_per_epoch)
+        pairs_now = train(rng)
+        batches = batches_of(len(pairs_now), run.batch_size, rng, run.pairs_per_epoch)
         if context.active:
             batches = shard(batches, context.rank, context.world_size)
             rng = np.random.default_rng([run.seed, epoch, 1 + context.rank])  # own negatives
@@ -288,8 +358,11 @@ def fit(task: SkipgramTask, train: ContextPairs, valid: ContextPairs, run: Skipg
         with progress(len(batches), desc=f"epoch {epoch}/{run.epochs}", unit="batch",
                       disable=not context.is_main) as bar:
             for step, batch in enumerate(batches, start=1):
+                lr = learning_rate(run, epoch, step - 1, len(batches))
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
                 optimizer.zero_grad(set_to_none=True)
-                loss = task.loss(train.center[batch], train.context[batch], rng)
+                loss = task.loss(pairs_now.center[batch], pairs_now.context[batch], rng)
                 loss.backward()
                 context.average_gradients(model)
                 optimizer.step()
@@ -299,15 +372,17 @@ def fit(task: SkipgramTask, train: ContextPairs, valid: ContextPairs, run: Skipg
         train_time = time.perf_counter() - start
         mean_loss = context.mean(total / max(len(batches), 1))
         v = context.broadcast(valid_loss(task, valid, run) if context.is_main else None)
+        scores = context.broadcast(score(task) if score is not None and context.is_main else {})
         state.epoch = epoch
-        if v is None or v < state.best_valid:
-            state.best_valid = float("inf") if v is None else v
-            state.best_epoch = epoch
+        value = criterion(run, v, scores)
+        if value <= state.best:
+            state.best, state.best_epoch = value, epoch
             best = copy.deepcopy(model.state_dict())
         pairs = sum(len(b) for b in batches) * context.world_size
         entry = {"epoch": epoch, "pairs": pairs, "loss": round(mean_loss, 6),
-                 "valid_loss": None if v is None else round(v, 6), "best_epoch": state.best_epoch,
-                 "lr": run.lr, "time_s": round(time.perf_counter() - start, 3),
+                 "valid_loss": None if v is None else round(v, 6),
+                 "wordsim": {k: None if x is None else round(x, 4) for k, x in scores.items()},
+                 "best_epoch": state.best_epoch, "lr": run.lr, "final_lr": lr, "time_s": round(time.perf_counter() - start, 3),
                  "train_time_s": round(train_time, 3),
                  "pairs_per_s": round(pairs / max(train_time, 1e-9), 1)}
         state.history.append(entry)
@@ -316,8 +391,10 @@ def fit(task: SkipgramTask, train: ContextPairs, valid: ContextPairs, run: Skipg
                                              "best_model": best, "state": asdict(state), "config": config})
             write_log(work / LOG, state.history)
         context.barrier()
-        log.info("epoch %d: loss %.4f, valid loss %s, %.1f s, %.0f pairs/s", epoch, entry["loss"],
-                 "n/a" if v is None else f"{v:.4f}", entry["time_s"], entry["pairs_per_s"])
+        log.info("epoch %d: loss %.4f, valid loss %s%s, %.1f s, %.0f pairs/s", epoch, entry["loss"],
+                 "n/a" if v is None else f"{v:.4f}",
+                 "".join(f", {k} rho {x}" for k, x in entry["wordsim"].items()),
+                 entry["time_s"], entry["pairs_per_s"])
     return best, state
 
 
@@ -346,8 +423,11 @@ def write_model_dir(run: SkipgramTraining, work: Path, best: dict, config: dict,
         write_json(tmp / CONFIG, config)
         shutil.copy(work / LOG, tmp / LOG)
         shutil.copy(work / CHECKPOINT, tmp / CHECKPOINT)
-        rows = ["epoch\tvalid_loss\tloss"] + [f"{h['epoch']}\t{h['valid_loss']}\t{h['loss']}"
-                                               for h in state.history]
+        sets = list(state.history[-1]["wordsim"]) if state.history else []
+        rows = ["\t".join(["epoch", "valid_loss", "loss", *(f"rho_{name}" for name in sets)])]
+        rows += ["\t".join(str(x) for x in (h["epoch"], h["valid_loss"], h["loss"],
+                                            *(h["wordsim"].get(name) for name in sets)))
+                 for h in state.history]
         (tmp / CURVE).write_text("\n".join(rows) + "\n", encoding="utf-8")
         if prepared.vocab is not None:
             (tmp / VOCAB).write_text("".join(w + "\n" for w in prepared.vocab), encoding="utf-8")
@@ -373,16 +453,23 @@ def _train(run: SkipgramTraining, context: Dist, device: torch.device) -> dict:
     set_threads(run.num_threads)
     data = DataDir.load(run.data_dir, require=("seg2utt", "seg2pos"))
     prepared = prepare(run, data)
-    pairs = context_pairs(np.array([data.seg2utt[k] for k in prepared.keys]),
-                          np.array([data.seg2pos[k] for k in prepared.keys]), run.window)
-    if len(pairs) == 0:
+    utterances = np.array([data.seg2utt[k] for k in prepared.keys])
+    positions = np.array([data.seg2pos[k] for k in prepared.keys])
+    if run.sample is not None and prepared.items is None:
+        log.warning("--method %s without --clusters: no item frequencies, so no subsampling "
+                    "(and uniform negatives over segments)", run.method)
+    held = held_out(len(np.unique(utterances)), run.valid_fraction, run.seed)
+    train = EpochPairs(utterances, positions, ~held, run.window,
+                       prepared.items if run.sample is not None else None, run.sample or 0.0,
+                       run.dynamic_window)
+    if len(train.all) == 0:
         raise AweError(f"{data.path}: no context pairs within --window {run.window} (every "
                        "utterance has a single segment?)")
-    train, valid = split_utterances(pairs, run.valid_fraction, run.seed)
+    valid = train.all.select(held[train.all.utterance[train.all.center]])
     if len(valid) > MAX_VALID_PAIRS:  # a fixed random subset keeps validation cheap
         keep = np.sort(np.random.default_rng([run.seed, 3]).choice(len(valid), MAX_VALID_PAIRS, replace=False))
         valid = valid.select(keep)
-    config = build_config(run, prepared, (len(train), len(valid)))
+    config = build_config(run, prepared, (len(train.fixed), len(valid)))
     work = workdir_of(Path(run.out))
     checkpoint = prepare_workdir(run, config) if context.is_main else None
     context.barrier()
@@ -396,12 +483,18 @@ def _train(run: SkipgramTraining, context: Dist, device: torch.device) -> dict:
     task = SkipgramTask(run.method, model, prepared.inputs, run.loss, device, prepared.soft,
                         prepared.noise)
     log.info("training %s: %d segments, %d train / %d valid pairs, %d parameters, device %s",
-             run.method, len(prepared.keys), len(train), len(valid),
+             run.method, len(prepared.keys), len(train.fixed), len(valid),
              sum(p.numel() for p in model.parameters()), device)
-    best, state = fit(task, train, valid, run, work, config, checkpoint, context)
-    config = {**config, "result": {"best_epoch": state.best_epoch, "epochs_run": state.epoch,
-                                   "best_valid_loss": None if state.best_valid == float("inf")
-                                   else state.best_valid}}
+    score = None
+    if run.wordsim and context.is_main:
+        score = EpochWordsim(list(run.wordsim), run.labels or str(Path(run.data_dir) / "text"),
+                             prepared.keys, run.wordsim_min_count, prepared.vocab)
+    best, state = fit(task, train, valid, run, work, config, checkpoint, context, score)
+    kept = state.history[state.best_epoch - 1] if state.history else {}
+    config = {**config, "result": {"select": run.select, "best_epoch": state.best_epoch,
+                                   "epochs_run": state.epoch,
+                                   "valid_loss": kept.get("valid_loss"),
+                                   "wordsim": kept.get("wordsim", {})}}
     if context.is_main:
         write_model_dir(run, work, best, config, state, prepared)
     context.barrier()
