@@ -1,4 +1,4 @@
-"""awe eval wordsim: pair files, averaged/single-sample rho, reference, edit distance, errors."""
+"""awe eval wordsim: pair files, averaged/single-sample rho, reference, edit distance, --min-count, errors."""
 
 from __future__ import annotations
 
@@ -112,10 +112,10 @@ def test_word_pairs_sampling_is_distinct_upper_triangle():
 def test_cli_tokens_with_reference(corpus, run_awe):
     rc, out, err = run_awe(["eval", "wordsim", f"ark:{corpus / 'emb.ark'}", "--labels", corpus / "text",
                             "--pairs", corpus / "pairs.txt", "--pairs", corpus / "header.txt",
-                            "--reference", corpus / "ref.txt", "--draws", 4,
+                            "--reference", corpus / "ref.txt", "--draws", 4, "--min-count", 3,
                             "--json", corpus / "r.json"])
     assert rc == 0, err
-    assert out.count("\n") == 1 and out.startswith("awe eval wordsim: rho (avg/single)")
+    assert out.count("\n") == 1 and out.startswith("awe eval wordsim: rho (avg/single, min-count 3)")
     result = json.loads((corpus / "r.json").read_text())
     for name in ("pairs", "header"):
         entry = result["sets"][name]
@@ -134,7 +134,8 @@ def test_cli_word_vectors_file(corpus, run_awe):
     rc, out, err = run_awe(["eval", "wordsim", "--vectors", corpus / "glove.txt",
                             "--pairs", corpus / "pairs.txt"])
     assert rc == 0, err
-    assert "pairs 1.000 cov 6/7" in out and "(word vectors)" in out
+    assert "pairs 1.000 cov 6/7, all pairs 1.000 cov 6/7" in out
+    assert "(word vectors, min-count not applied" in out
 
 
 def test_cli_no_covered_pairs(corpus, run_awe):
@@ -142,7 +143,7 @@ def test_cli_no_covered_pairs(corpus, run_awe):
     rc, _, err = run_awe(["eval", "wordsim", f"ark:{corpus / 'emb.ark'}", "--labels", corpus / "text",
                           "--pairs", corpus / "other.txt"])
     assert rc == 1
-    assert "no covered pairs: none of the pairs in other has both words" in err
+    assert f"no covered pairs: none of the pairs in {corpus / 'other.txt'} has both words" in err
 
 
 def test_cli_unknown_pair_format_exit_1(corpus, run_awe):
@@ -161,3 +162,157 @@ def test_cli_disjoint_keys(corpus, run_awe):
 def test_cli_bad_usage(corpus, run_awe):
     assert run_awe(["eval", "wordsim", "--pairs", corpus / "pairs.txt"])[0] == 2
     assert run_awe(["eval", "wordsim", f"ark:{corpus / 'emb.ark'}", "--pairs", corpus / "pairs.txt"])[0] == 2
+
+
+# --min-count: five frequent words (3 tokens each) and one rare word (1 token).  Angles with
+# distinct pairwise gaps; the human scores of the four frequent pairs fall as the angle grows,
+# so their rho is exactly 1.  The rare pair (apple, rare) is the closest of all (gap 0.07) but
+# scored 2.5, between (apple, dog) and (apple, cat): over all 5 covered pairs the cosine ranks
+# are e1 d2 c3 b4 r5 and the score ranks e1 d2 r3 c4 b5, sum d^2 = 0+0+1+1+4 = 6, so
+# rho = 1 - 6*6 / (5*(25-1)) = 0.7.
+FREQUENT = {"apple": 0.0, "bee": 0.2, "cat": 0.5, "dog": 1.1, "eel": 1.8}
+RARE = {"rare": 0.07}
+SCORED = [("apple", "bee", 4.0), ("apple", "cat", 3.0), ("apple", "dog", 2.0), ("apple", "eel", 1.0),
+          ("apple", "rare", 2.5), ("apple", "missing", 5.0)]
+
+
+@pytest.fixture
+def frequent_corpus(tmp_path):
+    """Tokens exactly at their word's angle (any norm), so averaged and single-sample agree."""
+    keys, vectors, text = [], [], []
+    for word, angle in {**FREQUENT, **RARE}.items():
+        for t in range(3 if word in FREQUENT else 1):
+            keys.append(f"spk-{word}-{t}")
+            vectors.append(unit(angle) * (1.0 + t))
+            text.append(f"spk-{word}-{t} {word}\n")
+    write_vectors(f"ark:{tmp_path / 'emb.ark'}", keys, np.array(vectors))
+    (tmp_path / "text").write_text("".join(sorted(text)))
+    (tmp_path / "sim.txt").write_text("".join(f"{a}\t{b}\t{s}\n" for a, b, s in SCORED))
+    # the reference agrees on the frequent words; the rare word sits elsewhere in it
+    ref = {**FREQUENT, "rare": 1.52}
+    (tmp_path / "ref.txt").write_text(f"{len(ref)} 2\n" + "".join(
+        f"{w} {np.cos(a):.9f} {np.sin(a):.9f}\n" for w, a in ref.items()))
+    (tmp_path / "speech_vectors.txt").write_text("".join(
+        f"{w} {np.cos(a):.9f} {np.sin(a):.9f}\n" for w, a in {**FREQUENT, **RARE}.items()))
+    return tmp_path
+
+
+def _reference_all_words_rho() -> float:
+    """Spearman rho over the 15 pairs of all six words, speech angles vs reference angles."""
+    from scipy.stats import spearmanr
+    words = [*FREQUENT, "rare"]
+    speech, ref = {**FREQUENT, **RARE}, {**FREQUENT, "rare": 1.52}
+    i, j = np.triu_indices(len(words), 1)
+    cos = [np.cos(speech[words[a]] - speech[words[b]]) for a, b in zip(i, j)]
+    ref_cos = [np.cos(ref[words[a]] - ref[words[b]]) for a, b in zip(i, j)]
+    return float(spearmanr(cos, ref_cos).statistic)
+
+
+def _pairs() -> WordPairs:
+    return WordPairs("sim", [a for a, _, _ in SCORED], [b for _, b, _ in SCORED],
+                     np.array([s for _, _, s in SCORED]))
+
+
+def test_min_count_frequent_pairs_by_hand():
+    words = [*FREQUENT, *RARE]
+    labels = [w for w in words for _ in range(3 if w in FREQUENT else 1)]
+    tokens = Tokens(labels, np.stack([unit({**FREQUENT, **RARE}[w]) for w in labels]))
+    ref = WordTable([*FREQUENT, "rare"], np.stack([unit(a) for a in [*FREQUENT.values(), 1.52]]))
+    result = evaluate_wordsim(tokens, [_pairs()], ref, WordsimConfig(draws=3, min_count=3))
+    entry = result["sets"]["sim"]
+    assert entry["rho_avg"] == pytest.approx(1.0) and entry["rho_single"] == pytest.approx(1.0)
+    assert (entry["pairs_used"], entry["pairs_total"]) == (4, 6)
+    assert entry["all_pairs"]["rho_avg"] == pytest.approx(0.7)
+    assert entry["all_pairs"]["rho_single"] == pytest.approx(0.7)
+    assert entry["all_pairs"]["pairs_used"] == 5
+    assert result["min_count_applied"] and result["n_frequent_words"] == 5
+    reference = result["reference"]
+    assert reference["rho_avg"] == pytest.approx(1.0)
+    assert (reference["pairs"], reference["words"]) == (10, 5)
+    assert (reference["all_words"]["pairs"], reference["all_words"]["words"]) == (15, 6)
+    assert reference["all_words"]["rho_avg"] == pytest.approx(_reference_all_words_rho())
+    assert reference["all_words"]["rho_avg"] < 0.95
+    # min-count 1: every covered pair is frequent
+    everything = evaluate_wordsim(tokens, [_pairs()], config=WordsimConfig(draws=1, min_count=1))
+    assert everything["sets"]["sim"]["rho_avg"] == pytest.approx(0.7)
+    assert everything["sets"]["sim"]["pairs_used"] == 5
+    with pytest.raises(AweError, match=r"no covered pairs at --min-count 4: .*sim"):
+        evaluate_wordsim(tokens, [_pairs()], config=WordsimConfig(draws=1, min_count=4))
+    quiet = evaluate_wordsim(tokens, [_pairs()], config=WordsimConfig(draws=0, min_count=4),
+                             require_coverage=False)
+    assert quiet["sets"]["sim"]["rho_avg"] is None and quiet["sets"]["sim"]["pairs_used"] == 0
+
+
+def test_min_count_word_table_with_counts():
+    table = WordTable([*FREQUENT, *RARE], np.stack([unit(a) for a in [*FREQUENT.values(), *RARE.values()]]))
+    plain = evaluate_wordsim(table, [_pairs()], config=WordsimConfig(min_count=3))
+    assert not plain["min_count_applied"]
+    assert plain["sets"]["sim"]["rho_avg"] == pytest.approx(0.7)  # counts unknown: no filter
+    counted = Tokens.from_table(table, {**{w: 3 for w in FREQUENT}, "rare": 1})
+    result = evaluate_wordsim(counted, [_pairs()], config=WordsimConfig(min_count=3))
+    assert result["min_count_applied"] and result["n_tokens"] == 16 and result["draws"] == 0
+    assert result["sets"]["sim"]["rho_avg"] == pytest.approx(1.0)
+    assert result["sets"]["sim"]["pairs_used"] == 4
+    assert result["sets"]["sim"]["all_pairs"]["rho_avg"] == pytest.approx(0.7)
+
+
+def test_cli_min_count_json_and_summary(frequent_corpus, run_awe):
+    c = frequent_corpus
+    rc, out, err = run_awe(["eval", "wordsim", f"ark:{c / 'emb.ark'}", "--labels", c / "text",
+                            "--pairs", c / "sim.txt", "--reference", c / "ref.txt", "--draws", 3,
+                            "--min-count", 3, "--json", c / "r.json"])
+    assert rc == 0, err
+    assert out.startswith("awe eval wordsim: rho (avg/single, min-count 3): ")
+    assert "sim 1.000/1.000±0.000 cov 4/6, all pairs 0.700/0.700±0.000 cov 5/6" in out
+    assert "reference 1.000/1.000±0.000 on 5 words, all words " in out
+    result = json.loads((c / "r.json").read_text())
+    entry = result["sets"]["sim"]
+    assert (entry["rho_avg"], entry["pairs_used"]) == (pytest.approx(1.0), 4)
+    assert (entry["all_pairs"]["rho_avg"], entry["all_pairs"]["pairs_used"]) == (pytest.approx(0.7), 5)
+    assert result["min_count"] == 3 and result["config"]["min_count"] == 3
+    assert result["reference"]["rho_avg"] == pytest.approx(1.0) and result["reference"]["pairs"] == 10
+    assert result["reference"]["all_words"]["rho_avg"] == pytest.approx(_reference_all_words_rho())
+
+
+def test_cli_vectors_with_and_without_counts(frequent_corpus, run_awe):
+    c = frequent_corpus
+    args = ["eval", "wordsim", "--vectors", c / "speech_vectors.txt", "--pairs", c / "sim.txt",
+            "--min-count", 3]
+    rc, out, err = run_awe([*args, "--json", c / "plain.json"])
+    assert rc == 0, err
+    assert "min-count not applied: token counts unknown" in out
+    assert "sim 0.700 cov 5/6, all pairs 0.700 cov 5/6" in out
+    assert json.loads((c / "plain.json").read_text())["min_count_applied"] is False
+    # utterance-level Kaldi text: every field after the key is a token (lower-cased)
+    (c / "utt_text").write_text("u1 APPLE bee cat dog eel\nu2 apple bee cat dog eel rare\n"
+                                "u3 apple bee cat dog eel\n")
+    rc, out, err = run_awe([*args, "--counts", c / "utt_text", "--json", c / "counted.json"])
+    assert rc == 0, err
+    assert "(word vectors, min-count 3)" in out and "sim 1.000 cov 4/6, all pairs 0.700 cov 5/6" in out
+    result = json.loads((c / "counted.json").read_text())
+    assert result["inputs"]["counts"].endswith("utt_text") and result["n_tokens"] == 16
+    # --counts belongs to --vectors
+    assert run_awe(["eval", "wordsim", f"ark:{c / 'emb.ark'}", "--labels", c / "text",
+                    "--pairs", c / "sim.txt", "--counts", c / "utt_text"])[0] == 2
+
+
+@pytest.mark.parametrize("value", [0, -3])
+def test_cli_min_count_below_one(frequent_corpus, run_awe, value):
+    c = frequent_corpus
+    rc, out, err = run_awe(["eval", "wordsim", f"ark:{c / 'emb.ark'}", "--labels", c / "text",
+                            "--pairs", c / "sim.txt", "--min-count", value, "--json", c / "r.json"])
+    assert rc == 1 and out == ""
+    assert err.strip().count("\n") == 0 and "--min-count" in err and str(value) in err
+    assert not (c / "r.json").exists()
+
+
+def test_cli_min_count_no_frequent_pair(frequent_corpus, run_awe):
+    c = frequent_corpus
+    (c / "r.json").write_text("old\n")
+    rc, out, err = run_awe(["eval", "wordsim", f"ark:{c / 'emb.ark'}", "--labels", c / "text",
+                            "--pairs", c / "sim.txt", "--min-count", 4, "--json", c / "r.json"])
+    assert rc == 1 and out == ""
+    assert err.strip().count("\n") == 0
+    assert "no covered pairs at --min-count 4" in err and str(c / "sim.txt") in err
+    assert (c / "r.json").read_text() == "old\n"  # left as it was
+    assert [p.name for p in c.iterdir() if p.name.startswith("r.json")] == ["r.json"]

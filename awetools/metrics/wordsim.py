@@ -10,10 +10,18 @@ run over pairs of vocabulary words:
 - *edit*: rho between cosine distance ``1 - cos`` and the normalised edit distance of the
   two words' spellings (Levenshtein / longer length): positive means words that are
   spelled (and so sound) alike land close together: phonetic leakage.
+
+As the field does it, similarity pairs are scored only when both words have at least
+``min_count`` tokens (a mean over one or two noisy tokens is not a word vector); the
+reference diagnostic uses the same frequent words.  The rho over all covered pairs
+(``min_count`` 1) is reported beside it (``all_pairs``).  Token counts come from the
+token labels, or, for a word table, from :meth:`WordTable.with_counts`; a word table
+without counts is scored on all covered pairs (``min_count_applied`` false).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +46,11 @@ class WordPairs:
     w1: list[str]
     w2: list[str]
     scores: np.ndarray
+    path: str | None = None  # the file it was read from (named in errors)
+
+    @property
+    def label(self) -> str:
+        return self.path or self.name
 
 
 def _number(text: str) -> float | None:
@@ -77,7 +90,7 @@ def read_pairs(path: str | Path, lowercase: bool = True) -> WordPairs:
                            "'word1<TAB>word2<TAB>score', optionally after one header line)")
     if not w1:
         raise AweError(f"{path}: no word pairs")
-    return WordPairs(path.stem, w1, w2, np.asarray(scores, dtype=np.float64))
+    return WordPairs(path.stem, w1, w2, np.asarray(scores, dtype=np.float64), str(path))
 
 
 def pair_files(paths: list[str | Path]) -> list[Path]:
@@ -94,17 +107,41 @@ def pair_files(paths: list[str | Path]) -> list[Path]:
     return out
 
 
+def read_counts(path: str | Path, lowercase: bool = True) -> dict[str, int]:
+    """Tokens per word of a Kaldi ``text`` file: the first field of a line is its key, every
+    other field is one word token (``<segment> <word>`` or ``<utterance> <word> <word> ...``)."""
+    tokens = [w.lower() if lowercase else w
+              for line in read_lines(path) for w in line.split()[1:]]
+    if not tokens:
+        raise AweError(f"{path}: no word tokens (expected Kaldi text lines '<key> <word> ...')")
+    words, counts = np.unique(np.asarray(tokens), return_counts=True)
+    return {str(w): int(c) for w, c in zip(words, counts)}
+
+
 @dataclass
 class WordTable:
-    """One L2-normalised vector per word (``vectors`` ``[V, D]``, rows match ``words``)."""
+    """One L2-normalised vector per word (``vectors`` ``[V, D]``, rows match ``words``).
+
+    ``counts`` (``[V]``) is the number of tokens of each word where known, else None.
+    """
 
     words: list[str]
     vectors: np.ndarray
+    counts: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
         self.vectors = (self.vectors / np.maximum(norms, 1e-12)).astype(np.float32)
         self.index = {w: i for i, w in enumerate(self.words)}
+        if self.counts is not None:
+            self.counts = np.asarray(self.counts, dtype=np.int64)
+            if self.counts.shape != (len(self.words),):
+                raise ValueError(f"{len(self.counts)} counts for {len(self.words)} words")
+
+    def with_counts(self, counts: Mapping[str, int]) -> WordTable:
+        """The same table with token counts per word (0 for a word not in ``counts``)."""
+        return WordTable(self.words, self.vectors,
+                         np.array([counts.get(w, 0) for w in self.words], dtype=np.int64))
 
     def lookup(self, words: list[str]) -> np.ndarray:
         """Row of each word, -1 where the word is missing."""
@@ -125,6 +162,12 @@ class Tokens:
         self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         self.counts = counts
         self.vectors = vectors
+
+    @staticmethod
+    def from_table(table: WordTable, counts: Mapping[str, int]) -> WordTable:
+        """A word table whose token counts are known (e.g. text vectors and their transcripts):
+        scored as word vectors (no single-sample draws) with the ``min_count`` filter."""
+        return table.with_counts(counts)
 
     def averaged(self) -> WordTable:
         sums = np.add.reduceat(self.vectors[self.order], self.starts, axis=0, dtype=np.float64)
@@ -215,46 +258,94 @@ def word_pairs(n: int, max_pairs: int, rng: np.random.Generator) -> tuple[np.nda
 
 @dataclass(frozen=True)
 class WordsimConfig:
-    """``draws`` single-sample draws, ``seed``, and the cap on vocabulary pairs for reference/edit."""
+    """``draws`` single-sample draws, ``seed``, the cap on vocabulary pairs for reference/edit,
+    and ``min_count``: pairs (and reference words) need at least this many tokens per word."""
 
     draws: int = 10
     seed: int = 0
     max_pairs: int = 500_000
+    min_count: int = 5
+
+
+def _rows(words: list[str], query: list[str]) -> np.ndarray:
+    """Row of each ``query`` word in ``words`` (its last occurrence), -1 where missing."""
+    if not words or not query:
+        return np.full(len(query), -1, dtype=np.int64)
+    vocab = np.asarray(words)
+    order = np.argsort(vocab, kind="stable")
+    ordered = vocab[order]
+    q = np.asarray(query)
+    pos = np.minimum(np.searchsorted(ordered, q, side="right") - 1, len(ordered) - 1)
+    hit = (pos >= 0) & (ordered[np.maximum(pos, 0)] == q)
+    return np.where(hit, order[np.maximum(pos, 0)], -1).astype(np.int64)
+
+
+@dataclass
+class _Scored:
+    """Table rows of the pairs a diagnostic is scored on and what their cosines are ranked against."""
+
+    rows1: np.ndarray
+    rows2: np.ndarray
+    target: np.ndarray
 
 
 class _Plan:
-    """The pairs every word table is scored on, fixed once so that all draws see the same pairs."""
+    """The pairs every word table is scored on, fixed once so that all draws see the same pairs.
+
+    ``frequent`` marks the words with at least ``min_count`` tokens (all words when the
+    counts are unknown).  Every set is scored twice: on its frequent pairs (``set:NAME``)
+    and on all its covered pairs (``all:NAME``); the reference likewise over frequent words
+    (``reference``) and all common words (``reference_all``).
+    """
 
     def __init__(self, words: list[str], sets: list[WordPairs], reference: WordTable | None,
-                 config: WordsimConfig):
-        index = {w: i for i, w in enumerate(words)}
+                 config: WordsimConfig, frequent: np.ndarray):
         rng = np.random.default_rng(config.seed)
-        self.sets = []
+        self.sets: list[tuple[WordPairs, _Scored, _Scored]] = []
         for pairs in sets:
-            r1 = np.array([index.get(w, -1) for w in pairs.w1])
-            r2 = np.array([index.get(w, -1) for w in pairs.w2])
-            keep = (r1 >= 0) & (r2 >= 0)
-            self.sets.append((pairs, r1[keep], r2[keep], pairs.scores[keep]))
+            r1, r2 = _rows(words, pairs.w1), _rows(words, pairs.w2)
+            covered = (r1 >= 0) & (r2 >= 0)
+            # -1 rows index the last word here, but those pairs are not covered anyway
+            often = covered & frequent[r1] & frequent[r2] if len(words) else covered
+            scored = _Scored(r1[often], r2[often], pairs.scores[often])
+            self.sets.append((pairs, scored, scored if np.array_equal(often, covered)
+                              else _Scored(r1[covered], r2[covered], pairs.scores[covered])))
         i, j = word_pairs(len(words), config.max_pairs, rng)
-        self.edit = (i, j, normalised_edit_distance(words, i, j))
-        self.reference = None
+        self.edit = _Scored(i, j, normalised_edit_distance(words, i, j))
+        self.reference = self.reference_all = None
         if reference is not None:
             ref_rows = reference.lookup(words)
-            common = np.flatnonzero(ref_rows >= 0)
-            a, b = word_pairs(len(common), config.max_pairs, rng)
-            i, j = common[a], common[b]
-            ref_cos = reference.cosines(ref_rows[i], ref_rows[j])
-            ned = normalised_edit_distance(words, i, j)
-            self.reference = (i, j, ref_cos, int(common.size), rho(1 - ref_cos, ned))
+            common_all = np.flatnonzero(ref_rows >= 0)
+            common = np.flatnonzero((ref_rows >= 0) & frequent)
+
+            def vocabulary_pairs(common: np.ndarray) -> tuple[_Scored, int]:
+                a, b = word_pairs(len(common), config.max_pairs, rng)
+                i, j = common[a], common[b]
+                return _Scored(i, j, reference.cosines(ref_rows[i], ref_rows[j])), int(common.size)
+
+            self.reference = vocabulary_pairs(common)
+            scored = self.reference[0]
+            self.reference_edit = rho(1 - scored.target,
+                                      normalised_edit_distance(words, scored.rows1, scored.rows2))
+            self.reference_all = (self.reference if np.array_equal(common, common_all)
+                                  else vocabulary_pairs(common_all))
 
     def score(self, table: WordTable) -> dict[str, float | None]:
         """rho of every set, of the reference and of the edit-distance diagnostic for one table."""
-        out = {f"set:{p.name}": rho(table.cosines(r1, r2), s) for p, r1, r2, s in self.sets}
-        i, j, ned = self.edit
-        out["edit"] = rho(1 - table.cosines(i, j), ned)
+
+        def of(p: _Scored, distance: bool = False) -> float | None:
+            cos = table.cosines(p.rows1, p.rows2)
+            return rho(1 - cos if distance else cos, p.target)
+
+        out = {}
+        for pairs, often, covered in self.sets:
+            out[f"set:{pairs.name}"] = of(often)
+            out[f"all:{pairs.name}"] = out[f"set:{pairs.name}"] if covered is often else of(covered)
+        out["edit"] = of(self.edit, distance=True)
         if self.reference is not None:
-            i, j, ref_cos, *_ = self.reference
-            out["reference"] = rho(table.cosines(i, j), ref_cos)
+            out["reference"] = of(self.reference[0])
+            out["reference_all"] = (out["reference"] if self.reference_all is self.reference
+                                    else of(self.reference_all[0]))
         return out
 
 
@@ -265,20 +356,42 @@ def _spread(values: list[float | None]) -> tuple[float | None, float | None]:
 
 def evaluate_wordsim(source: Tokens | WordTable, sets: list[WordPairs],
                      reference: WordTable | None = None,
-                     config: WordsimConfig = WordsimConfig()) -> dict:
+                     config: WordsimConfig = WordsimConfig(),
+                     require_coverage: bool = True) -> dict:
     """Score token embeddings (averaged and single-sample) or word vectors on every set.
 
-    Returns a JSON-ready dict: per set ``rho_avg``, ``rho_single`` (mean over draws),
-    ``rho_single_std``, ``pairs_used``, ``pairs_total``, ``coverage``; ``reference`` and
-    ``edit`` likewise.  Raises :class:`AweError` when no pair of any set is covered.
+    Pairs count when both words have at least ``config.min_count`` tokens (token counts
+    of ``source``; a :class:`WordTable` without ``counts`` is not filtered).  Returns a
+    JSON-ready dict: per set ``rho_avg``, ``rho_single`` (mean over draws),
+    ``rho_single_std``, ``pairs_used``, ``pairs_total``, ``coverage`` on those frequent
+    pairs, and ``all_pairs`` with the same keys on every covered pair; ``reference``
+    (frequent words, with ``all_words`` beside it) and ``edit`` likewise.  Raises
+    :class:`AweError` when no set has a frequent pair (unless not ``require_coverage``:
+    then such sets get rho None) and for ``min_count`` below 1.
     """
+    if config.min_count < 1:
+        raise AweError(f"--min-count must be at least 1 (got {config.min_count})")
     tokens = source if isinstance(source, Tokens) else None
     words = source.words
-    plan = _Plan(words, sets, reference, config)
-    if sets and not any(len(s) for _, _, _, s in plan.sets):
-        names = ", ".join(p.name for p in sets)
-        raise AweError(f"no covered pairs: none of the pairs in {names} has both words among "
+    counts = source.counts
+    frequent = (np.ones(len(words), dtype=bool) if counts is None
+                else np.asarray(counts) >= config.min_count)
+    plan = _Plan(words, sets, reference, config, frequent)
+    used = [len(often.target) for _, often, _ in plan.sets]
+    if require_coverage and sets and not any(used):
+        files = ", ".join(p.label for p in sets)
+        covered = sum(len(c.target) for _, _, c in plan.sets)
+        if covered:
+            raise AweError(f"no covered pairs at --min-count {config.min_count}: none of the pairs "
+                           f"in {files} has both words with at least {config.min_count} tokens "
+                           f"({covered} pairs have both words at any count; lower --min-count)")
+        raise AweError(f"no covered pairs: none of the pairs in {files} has both words among "
                        f"the {len(words)} embedded words (check --labels and letter case)")
+    for (pairs, _, covered), n in zip(plan.sets, used):
+        if n == 0:
+            log.warning("%s: no pair has both words with at least %d tokens (%d covered pairs "
+                        "at any count): its rho is n/a", pairs.label, config.min_count,
+                        len(covered.target))
     averaged = tokens.averaged() if tokens is not None else source
     main = plan.score(averaged)
     draws = []
@@ -290,17 +403,29 @@ def evaluate_wordsim(source: Tokens | WordTable, sets: list[WordPairs],
         single, std = _spread([d[name] for d in draws])
         return {"rho_avg": main[name], "rho_single": single, "rho_single_std": std}
 
-    result: dict = {"n_words": len(words), "n_tokens": len(tokens.vectors) if tokens else None,
-                    "draws": len(draws), "sets": {}}
-    for pairs, r1, _, _ in plan.sets:
-        result["sets"][pairs.name] = {**entry(f"set:{pairs.name}"), "pairs_used": int(len(r1)),
-                                      "pairs_total": len(pairs.scores),
-                                      "coverage": len(r1) / len(pairs.scores)}
-    result["edit"] = {**entry("edit"), "pairs": int(len(plan.edit[0]))}
+    n_tokens = (len(tokens.vectors) if tokens is not None
+                else None if counts is None else int(np.sum(counts)))
+    result: dict = {"n_words": len(words), "n_tokens": n_tokens, "draws": len(draws),
+                    "min_count": config.min_count, "min_count_applied": counts is not None,
+                    "n_frequent_words": int(frequent.sum()), "sets": {}}
+
+    def on_pairs(key: str, used: int, total: int) -> dict:
+        return {**entry(key), "pairs_used": used, "pairs_total": total,
+                "coverage": used / total if total else 0.0}
+
+    for pairs, often, covered in plan.sets:
+        total = len(pairs.scores)
+        result["sets"][pairs.name] = {
+            **on_pairs(f"set:{pairs.name}", len(often.target), total),
+            "all_pairs": on_pairs(f"all:{pairs.name}", len(covered.target), total)}
+    result["edit"] = {**entry("edit"), "pairs": int(len(plan.edit.target))}
     if plan.reference is not None:
-        i, _, _, common, ref_edit = plan.reference
-        result["reference"] = {**entry("reference"), "pairs": int(len(i)), "words": common,
-                               "reference_rho_edit": ref_edit}
+        (scored, common), (scored_all, common_all) = plan.reference, plan.reference_all
+        result["reference"] = {**entry("reference"), "pairs": len(scored.target), "words": common,
+                               "reference_rho_edit": plan.reference_edit,
+                               "all_words": {**entry("reference_all"),
+                                             "pairs": len(scored_all.target),
+                                             "words": common_all}}
     return result
 
 
@@ -313,10 +438,15 @@ def summary_line(result: dict) -> str:
             return avg
         return f"{avg}/{entry['rho_single']:.3f}±{entry['rho_single_std']:.3f}"
 
-    parts = [f"{name} {fmt(e)} cov {e['pairs_used']}/{e['pairs_total']}"
+    parts = [f"{name} {fmt(e)} cov {e['pairs_used']}/{e['pairs_total']}, all pairs "
+             f"{fmt(e['all_pairs'])} cov {e['all_pairs']['pairs_used']}/{e['pairs_total']}"
              for name, e in result["sets"].items()]
     if "reference" in result:
-        parts.append(f"reference {fmt(result['reference'])}")
+        ref = result["reference"]
+        parts.append(f"reference {fmt(ref)} on {ref['words']} words, all words "
+                     f"{fmt(ref['all_words'])} on {ref['all_words']['words']}")
     parts.append(f"edit {fmt(result['edit'])}")
     kind = "avg/single" if result["draws"] else "word vectors"
-    return f"rho ({kind}): " + "; ".join(parts)
+    count = (f"min-count {result['min_count']}" if result["min_count_applied"]
+             else "min-count not applied: token counts unknown, see --counts")
+    return f"rho ({kind}, {count}): " + "; ".join(parts)

@@ -38,6 +38,7 @@ require_cmd "$cmd"
 corpus=$data/corpus
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 wordsim=$AWE_SHARED_DATA/wordsim/en
+wordsim_min_count=5   # similarity pairs whose words both have this many training tokens
 
 run_stage 0 synth awe synth --preset "$preset" --seed "$seed" --nj "$nj" --overwrite "$corpus"
 
@@ -147,11 +148,12 @@ eval_semantic() {
   local text_vectors=$exp/semantic_text/vectors.txt labels=$data/en/train_words/text
   echo -n "wordsim text topline: "
   awe eval wordsim --vectors "$text_vectors" --pairs "$wordsim" --reference "$text_vectors" \
-    --json "$exp/results/wordsim_text_topline.json"
+    --counts "$labels" --min-count "$wordsim_min_count" --json "$exp/results/wordsim_text_topline.json"
   for name in cluster_skipgram cluster_skipgram_hard multilingual; do
     echo -n "wordsim $name: "
     awe eval wordsim "h5:$exp/embed/en_train_$name.h5" --labels "$labels" --pairs "$wordsim" \
-      --reference "$text_vectors" --seed "$seed" --json "$exp/results/wordsim_$name.json"
+      --min-count "$wordsim_min_count" --reference "$text_vectors" --seed "$seed" \
+      --json "$exp/results/wordsim_$name.json"
     echo -n "qbe $name: "  # relevance from GloVe (6B tokens), which knows more than this corpus
     awe eval qbe --reference "$glove" --seed "$seed" --json "$exp/results/qbe_$name.json" \
       "h5:$exp/embed/en_train_$name.h5" "$data/en/train_words"

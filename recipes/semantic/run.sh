@@ -29,6 +29,7 @@ exp=exp
 redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 wordsim=$AWE_SHARED_DATA/wordsim/en
+wordsim_min_count=5   # similarity pairs whose words both have this many training tokens
 help_message="$(sed -n '2,13p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
@@ -90,15 +91,16 @@ eval_all() {
   # relevance for QbE from GloVe (6B tokens): a reference that knows more than this corpus
   local qbe=(--reference "$glove" --seed "$seed")
   echo -n "wordsim text: "
-  awe eval wordsim --vectors "$text_vectors" --pairs "$wordsim" \
-    --reference "$text_vectors" --json "$exp/results/wordsim_text.json"
+  awe eval wordsim --vectors "$text_vectors" --pairs "$wordsim" --counts "$words/text" \
+    --min-count "$wordsim_min_count" --reference "$text_vectors" --json "$exp/results/wordsim_text.json"
   echo -n "qbe text: "
   awe eval qbe "${qbe[@]}" --vectors "$text_vectors" --json "$exp/results/qbe_text.json" "$words"
   for name in phonetic $methods; do
     [ "$name" = text ] && continue
     echo -n "wordsim $name: "
     awe eval wordsim "h5:$awe_h5/$name.h5" --labels "$words/text" --pairs "$wordsim" \
-      --reference "$text_vectors" --seed "$seed" --json "$exp/results/wordsim_$name.json"
+      --min-count "$wordsim_min_count" --reference "$text_vectors" --seed "$seed" \
+      --json "$exp/results/wordsim_$name.json"
     echo -n "qbe $name: "
     awe eval qbe "${qbe[@]}" --json "$exp/results/qbe_$name.json" "h5:$awe_h5/$name.h5" "$words"
   done
