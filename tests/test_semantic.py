@@ -296,7 +296,7 @@ def test_bad_input(corpus, clusters, tmp_path, run_awe):
     assert rc == 1 and "use --overwrite" in err
 
 
-@pytest.mark.parametrize("method", ["cluster-skipgram", "units"])
+@pytest.mark.parametrize("method", ["cluster-skipgram", "units", "text"])
 def test_torchrun_two_processes_match_one(method, corpus, clusters, tmp_path, run_awe):
     """2 gloo processes with half the batch against 1 process: the run completes, rank 0
     alone writes one log line per epoch, and the best validation loss agrees within 5 %."""

@@ -148,8 +148,8 @@ class TextSkipgram(nn.Module):
 
     def __init__(self, vocab: int, dim: int):
         super().__init__()
-        self.words = nn.Embedding(vocab, dim)
-        self.context = nn.Embedding(vocab, dim)
+        self.words = nn.Embedding(vocab, dim, sparse=True)  # sparse gradients: see train.Optimizer
+        self.context = nn.Embedding(vocab, dim, sparse=True)
         nn.init.uniform_(self.words.weight, -0.5 / dim, 0.5 / dim)
         nn.init.zeros_(self.context.weight)
 

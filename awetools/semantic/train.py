@@ -303,6 +303,40 @@ def valid_loss(task: SkipgramTask, pairs: ContextPairs, run: SkipgramTraining) -
     return total / len(pairs)
 
 
+class Optimizer:
+    """Adam over the dense parameters and lazy Adam (``SparseAdam``) over the sparse
+    embedding tables of the text method: a step touches only the rows of its batch,
+    so its cost does not grow with the vocabulary."""
+
+    def __init__(self, model: torch.nn.Module, lr: float):
+        sparse = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding) and m.sparse}
+        params = [p for p in model.parameters() if p.requires_grad]
+        self.parts = {name: cls([p for p in params if (id(p) in sparse) == is_sparse], lr=lr)
+                      for name, cls, is_sparse in (("dense", torch.optim.Adam, False),
+                                                   ("sparse", torch.optim.SparseAdam, True))
+                      if any((id(p) in sparse) == is_sparse for p in params)}
+
+    def set_lr(self, lr: float) -> None:
+        for optimizer in self.parts.values():
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+
+    def zero_grad(self) -> None:
+        for optimizer in self.parts.values():
+            optimizer.zero_grad(set_to_none=True)
+
+    def step(self) -> None:
+        for optimizer in self.parts.values():
+            optimizer.step()
+
+    def state_dict(self) -> dict:
+        return {name: optimizer.state_dict() for name, optimizer in self.parts.items()}
+
+    def load_state_dict(self, state: dict) -> None:
+        for name, optimizer in self.parts.items():
+            optimizer.load_state_dict(state[name])
+
+
 def learning_rate(run: SkipgramTraining, epoch: int, step: int, steps: int) -> float:
     """``--lr``, or under ``--lr-decay linear`` word2vec's schedule: linear in the progress
     through all epochs, from ``--lr`` down to ``MIN_LR_FRACTION`` of it."""
@@ -336,7 +370,7 @@ def fit(task: SkipgramTask, train: EpochPairs, valid: ContextPairs, run: Skipgra
     """
     context = context or Dist()
     model = task.model
-    optimizer = torch.optim.Adam(model.parameters(), lr=run.lr)
+    optimizer = Optimizer(model, run.lr)
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
@@ -359,9 +393,8 @@ def fit(task: SkipgramTask, train: EpochPairs, valid: ContextPairs, run: Skipgra
                       disable=not context.is_main) as bar:
             for step, batch in enumerate(batches, start=1):
                 lr = learning_rate(run, epoch, step - 1, len(batches))
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
-                optimizer.zero_grad(set_to_none=True)
+                optimizer.set_lr(lr)
+                optimizer.zero_grad()
                 loss = task.loss(pairs_now.center[batch], pairs_now.context[batch], rng)
                 loss.backward()
                 context.average_gradients(model)

@@ -57,19 +57,26 @@ class Dist:
 
         For models that are not called through ``forward`` (the semantic tasks call
         submodules), where DDP's hooks would not fire; a parameter without a gradient
-        on this rank counts as a zero gradient.
+        on this rank counts as a zero gradient.  Sparse embedding gradients are averaged
+        densely and handed back sparse (the rows any rank touched).
         """
         if not self.active:
             return
         params = [p for p in model.parameters() if p.requires_grad]
+        sparse = {id(m.weight) for m in model.modules()
+                  if isinstance(m, torch.nn.Embedding) and m.sparse}
         for p in params:
             if p.grad is None:
                 p.grad = torch.zeros_like(p)
+            elif p.grad.is_sparse:  # embedding rows: averaged densely, handed back sparse
+                p.grad = p.grad.to_dense()
         flat = torch.cat([p.grad.reshape(-1) for p in params])
         dist.all_reduce(flat)
         flat /= self.world_size
         for p, averaged in zip(params, flat.split([p.numel() for p in params])):
             p.grad.copy_(averaged.view_as(p))
+            if id(p) in sparse:  # the rows some rank touched, for SparseAdam
+                p.grad = p.grad.to_sparse(sparse_dim=1)
 
     def wrap(self, model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
         """The model DDP-wrapped when distributed, else unchanged."""

@@ -20,8 +20,8 @@ Measured through the library (`SslFeatures`, what `awe featurize --type ssl` run
   minutes; blocks run one after another, so activations do not grow with depth.
 Prints a markdown table; writes bench/results/ssl.json.
 
-    .venv/bin/python bench/ssl.py                 # ~5 min on 2 cores
-    .venv/bin/python bench/ssl.py --quick         # smaller inputs, ~1 min
+    .venv/bin/python bench/ssl_features.py                 # ~5 min on 2 cores
+    .venv/bin/python bench/ssl_features.py --quick         # smaller inputs, ~1 min
 """
 
 from __future__ import annotations
