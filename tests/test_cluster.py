@@ -169,3 +169,33 @@ def test_labels_matching_nothing_and_existing_output(table, capsys):
 def test_bad_usage_exits_2(table):
     tmp, *_ = table
     assert main(["cluster", f"ark:{tmp / 'e.ark'}", str(tmp / "o")]) == 2  # --k missing
+
+
+def test_oracle_clusters_are_the_words_own_word_first(tmp_path, capsys):
+    keys = [f"s{i}" for i in range(9)]
+    x = np.array([[0, 0], [0.1, 0], [0, 0.1], [1, 0], [1.1, 0], [1, 0.1], [0.6, 0], [0.5, 0.1], [0.4, 0]],
+                 np.float32)
+    words = ["a", "a", "a", "b", "b", "b", "c", "c", "a"]
+    (tmp_path / "text").write_text("".join(f"{k} {w}\n" for k, w in zip(keys, words)))
+    write_vectors(f"h5:{tmp_path / 'x.h5'}", keys, x)
+    assert main(["cluster", "--oracle", "--labels", str(tmp_path / "text"), f"h5:{tmp_path / 'x.h5'}",
+                 str(tmp_path / "o")]) == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert (summary["k"], summary["oracle"], summary["labels"]["purity"]) == (3, True, 1.0)
+    centroids = np.load(tmp_path / "o" / "centroids.npy")
+    assert centroids == pytest.approx(np.array([[0.125, 0.025], [3.1 / 3, 0.1 / 3], [0.55, 0.05]]), abs=1e-6)
+    soft = ClusterDir.load(tmp_path / "o").soft
+    assert soft.hard().tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 0]  # the true words, always
+    # s8 = (0.4, 0) is nearer c (d = 0.025) than its own a (d = 0.07625): a first, then c, b
+    assert soft.index[8].tolist() == [0, 2, 1]
+    own = ((x - centroids[[0, 0, 0, 1, 1, 1, 2, 2, 0]]) ** 2).sum(1)
+    expected = softmax_neg_distances(np.array([[0.07625, 0.025, 0.3725]]), own.mean())
+    assert soft.weight[8] == pytest.approx(expected[0], abs=1e-5)
+    # every segment needs a word; --oracle needs --labels
+    (tmp_path / "part").write_text("s0 a\n")
+    assert main(["cluster", "--oracle", "--labels", str(tmp_path / "part"), f"h5:{tmp_path / 'x.h5'}",
+                 str(tmp_path / "o2")]) == 1
+    assert "no word for segment 's1'" in capsys.readouterr().err
+    assert main(["cluster", "--oracle", f"h5:{tmp_path / 'x.h5'}", str(tmp_path / "o3")]) == 1
+    assert "--oracle needs --labels" in capsys.readouterr().err
+    assert not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()

@@ -16,7 +16,7 @@ from awetools.cluster.kmeans import KMeansOptions
 def cluster_command(
     rspecifier: str = typer.Argument(..., help="Segment embeddings, e.g. scp:emb.scp or h5:emb.h5."),
     out_dir: Path = typer.Argument(..., help="Cluster dir to write."),
-    k: int = typer.Option(..., "--k", "-k", help="Number of clusters."),
+    k: int | None = typer.Option(None, "--k", "-k", help="Number of clusters (required unless --oracle)."),
     iterations: int = typer.Option(20, "--iterations", help="Lloyd iterations per restart."),
     restarts: int = typer.Option(1, "--restarts", help="Restarts (faiss nredo); the lowest objective wins."),
     init: str = typer.Option("kmeans++", "--init", help="Centroid initialisation: kmeans++ (greedy, as scikit-learn) or random (faster, worse on Zipfian data)."),
@@ -26,6 +26,7 @@ def cluster_command(
     top_k: int = typer.Option(5, "--top-k", help="Nearest centroids kept in each soft label."),
     max_points_per_centroid: int = typer.Option(256, "--max-points-per-centroid", help="faiss trains on at most K times this many random vectors."),
     labels: Path | None = typer.Option(None, "--labels", help="Kaldi text file '<segment> <word>': report purity and NMI."),
+    oracle: bool = typer.Option(False, "--oracle", help="Diagnosis: no K-means, the word types of --labels are the clusters (centroid: a type's mean; a segment's own word first in its soft label)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (initialisation, subsampling)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (GPU faiss)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT_DIR if it exists."),
@@ -41,12 +42,15 @@ def cluster_command(
     Example:
 
       awe cluster --k 2000 --spherical --labels data/train_words/text h5:exp/emb/train.h5 exp/clusters
+      awe cluster --oracle --spherical --labels data/train_words/text h5:exp/emb/train.h5 exp/oracle
     """
-    options = KMeansOptions(k=k, niter=iterations, nredo=restarts, seed=seed, spherical=spherical,
+    if k is None and not oracle:
+        raise typer.BadParameter("--k is required (or --oracle)", param_hint="--k")
+    options = KMeansOptions(k=k or 1, niter=iterations, nredo=restarts, seed=seed, spherical=spherical,
                             init=init, max_points_per_centroid=max_points_per_centroid,
                             init_points_per_centroid=init_points_per_centroid, device=device)
     summary = cluster_table(rspecifier, out_dir, options, SoftOptions(temperature, top_k),
-                            labels=labels, overwrite=overwrite)
+                            labels=labels, overwrite=overwrite, oracle=oracle)
     line = (f"awe cluster: K={summary['k']} N={summary['n']} inertia={summary['inertia']:.6g} "
             f"empty={summary['empty_clusters']} T={summary['temperature']:.4g} "
             f"top1_weight={summary['mean_top1_weight']:.3f}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -53,32 +53,71 @@ def label_quality(keys: list[str], assign: np.ndarray, labels_path: str | Path) 
 
 
 def soft_labels(x: np.ndarray, keys: list[str], result: KMeansResult, spherical: bool,
-                options: SoftOptions) -> tuple[SoftLabels, float]:
-    """Soft labels of every row of ``x`` and the temperature actually used."""
+                options: SoftOptions, own_first: bool = False) -> tuple[SoftLabels, float]:
+    """Soft labels of every row of ``x`` and the temperature actually used.
+
+    ``own_first`` (oracle clusters): each segment's own cluster (``result.assign``) comes
+    first, whatever its distance, followed by the nearest others, so that the hard label
+    is the true word and the soft label keeps the phonetic neighbours.
+    """
     top = min(options.top, len(result.centroids))
     if top < 1:
         raise AweError(f"--top-k must be at least 1 (got {options.top})")
     temperature = options.temperature
     if temperature is None:
         temperature = max(float(result.distances.mean()), 1e-12)
-    dist, idx = nearest(prepare(x, spherical), result.centroids, top, result.gpu)
+    if not own_first:
+        dist, idx = nearest(prepare(x, spherical), result.centroids, top, result.gpu)
+        return SoftLabels(keys, idx, softmax_neg_distances(dist, temperature)), temperature
+    dist, idx = nearest(prepare(x, spherical), result.centroids, min(top + 1, len(result.centroids)),
+                        result.gpu)
+    others = np.argsort(idx == result.assign[:, None], axis=1, kind="stable")[:, :top - 1]
+    idx = np.concatenate([result.assign[:, None], np.take_along_axis(idx, others, 1)], axis=1)
+    dist = np.concatenate([result.distances[:, None], np.take_along_axis(dist, others, 1)], axis=1)
     return SoftLabels(keys, idx, softmax_neg_distances(dist, temperature)), temperature
+
+
+def oracle_clusters(x: np.ndarray, keys: list[str], labels_path: str | Path,
+                    spherical: bool) -> tuple[KMeansResult, list[str]]:
+    """The word types of ``labels_path`` as clusters (a diagnosis: what perfect clustering
+    gives): centroid = mean of a type's vectors, assignment = the segment's own word."""
+    table = read_kaldi_table(labels_path, check_sorted=False)
+    missing = next((k for k in keys if k not in table), None)
+    if missing is not None:
+        raise AweError(f"{labels_path}: no word for segment '{missing}' (--oracle needs every segment's label)")
+    words, assign = np.unique(np.array([table[k] for k in keys]), return_inverse=True)
+    xp = prepare(x, spherical)
+    sums = np.zeros((len(words), xp.shape[1]), np.float64)
+    np.add.at(sums, assign, xp)
+    centroids = (sums / np.bincount(assign)[:, None]).astype(np.float32)
+    distances = ((xp - centroids[assign]) ** 2).sum(axis=1)
+    return KMeansResult(centroids, assign.astype(np.int64), distances), [str(w) for w in words]
 
 
 def cluster_table(rspecifier: str, out_dir: str | Path, options: KMeansOptions,
                   soft: SoftOptions = SoftOptions(), labels: str | Path | None = None,
-                  overwrite: bool = False) -> dict:
-    """Cluster the vectors of ``rspecifier`` and write a cluster dir; returns its summary."""
+                  overwrite: bool = False, oracle: bool = False) -> dict:
+    """Cluster the vectors of ``rspecifier`` and write a cluster dir; returns its summary.
+
+    ``oracle``: no K-means; the word types of ``labels`` are the clusters (K = types).
+    """
+    if oracle and labels is None:
+        raise AweError("--oracle needs --labels (the word of every segment)")
     keys, x = read_vectors(rspecifier)
     if Path(out_dir).exists() and not overwrite:
         raise AweError(f"{out_dir}: output directory exists (use --overwrite to replace it)")
     start = time.perf_counter()
-    result = kmeans(x, options, name=rspecifier)
+    if oracle:
+        result, _ = oracle_clusters(x, keys, labels, options.spherical)
+    else:
+        result = kmeans(x, options, name=rspecifier)
+    k = len(result.centroids)
+    options = replace(options, k=k)
     seconds = time.perf_counter() - start
-    labels_soft, temperature = soft_labels(x, keys, result, options.spherical, soft)
-    sizes = np.bincount(result.assign, minlength=options.k)
+    labels_soft, temperature = soft_labels(x, keys, result, options.spherical, soft, own_first=oracle)
+    sizes = np.bincount(result.assign, minlength=k)
     summary = {
-        "input": rspecifier, "n": len(keys), "dim": int(x.shape[1]), "k": options.k,
+        "input": rspecifier, "n": len(keys), "dim": int(x.shape[1]), "k": k, "oracle": oracle,
         "inertia": result.inertia, "mean_sq_distance": result.inertia / len(keys),
         "objective": result.objective, "seconds": seconds, "gpu": result.gpu,
         "empty_clusters": int((sizes == 0).sum()), "largest_cluster": int(sizes.max()),
@@ -90,7 +129,7 @@ def cluster_table(rspecifier: str, out_dir: str | Path, options: KMeansOptions,
         summary["labels"] = {"file": str(labels), **label_quality(keys, result.assign, labels)}
     with atomic_dir(out_dir, overwrite=overwrite) as tmp:
         np.save(tmp / "centroids.npy", result.centroids)
-        write_vectors(f"h5:{tmp / 'centroids.h5'}", [f"c{i:06d}" for i in range(options.k)],
+        write_vectors(f"h5:{tmp / 'centroids.h5'}", [f"c{i:06d}" for i in range(k)],
                       result.centroids)
         write_kaldi_table(tmp / "assign.txt", dict(zip(keys, map(str, result.assign.tolist()))))
         write_soft_labels(f"h5:{tmp / 'soft.h5'}", labels_soft)

@@ -8,8 +8,10 @@
 # (exp/results/table.md) beside baselines (downsampling, DTW) and toplines (a model
 # trained on English, a text skipgram on the same transcripts), plus two pictures.
 # Stage 5 also applies the phonetic models to real speech they never heard (FSDD).
+# --preset semantic (English running speech only, 600,000 words) stops after stage 2: its
+# phonetic models come from another preset (recipes/semantic/run.sh runs the ladder on it).
 #
-# Usage: ./run.sh [--preset small|large] [--stage N] [--stop-stage M] [--nj N]
+# Usage: ./run.sh [--preset small|large|semantic] [--stage N] [--stop-stage M] [--nj N]
 #                 [--cmd CMD] [--redo true] [--seed N]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -25,9 +27,10 @@ data=
 redo=false
 seed=0
 clusters=
-help_message="$(sed -n '2,13p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,15p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
-case "$preset" in small|large) ;; *) echo "$0: --preset must be small or large" >&2; exit 2 ;; esac
+case "$preset" in small|large|semantic) ;; *) echo "$0: --preset must be small, large or semantic" >&2; exit 2 ;; esac
+[ "$preset" = semantic ] && [ "$stop_stage" -gt 2 ] && stop_stage=2   # data and features only
 : "${exp:=exp/$preset}" "${data:=data/$preset}"
 phonetic_conf=conf/phonetic.conf adversarial_conf=conf/adversarial.conf
 [ "$preset" = large ] && phonetic_conf=conf/phonetic_large.conf adversarial_conf=conf/adversarial_large.conf
@@ -51,7 +54,8 @@ segment_all() {
     awe segment --overwrite --ctm "$dir/words.ctm" "$dir" "$data/$lang/${split}_words"
   done
   # non-English validation data, merged: picks the best epoch without looking at English
-  bin/combine_data.sh "$data/multi/dev_words" $(languages | sed "s|.*|$data/&/dev_words|")
+  # (the semantic preset has English only: its phonetic models come from another preset)
+  [ -z "$(languages)" ] || bin/combine_data.sh "$data/multi/dev_words" $(languages | sed "s|.*|$data/&/dev_words|")
 }
 run_stage 1 segment segment_all
 
@@ -66,7 +70,7 @@ featurize_all() {
     awe featurize --config conf/mfcc.conf "$data/all_words/split$n/JOB" \
       "ark,scp:$exp/feats/all.JOB.ark,$exp/feats/all.JOB.scp"
   cat "$exp/feats"/all.*.scp | sort > "$exp/feats/all.scp"
-  for dir in $sets "$data/multi/dev_words"; do
+  for dir in $sets $(ls -d "$data/multi/dev_words" 2>/dev/null); do
     local name=$(basename "$(dirname "$dir")")_$(basename "$dir" _words)
     awk 'NR == FNR { k[$1]; next } $1 in k' "$dir/utt2spk" "$exp/feats/all.scp" > "$exp/feats/$name.scp"
   done
