@@ -114,3 +114,33 @@ def test_embed_errors(model_dir, tmp_path, run_awe):
     assert rc == 2 and "MODEL_DIR RSPECIFIER WSPECIFIER" in err
     rc, _, err = run_awe(["embed", "--downsample", "3", model_dir, f"ark:{tmp_path}/dim.ark", "ark:o"])
     assert rc == 2 and "--downsample N RSPECIFIER WSPECIFIER" in err
+
+
+def test_group_mvn_by_hand():
+    from awetools.features.segments import group_mvn
+
+    x = np.array([[1.0, 10.0], [3.0, 10.0], [5.0, 0.0], [0.0, 2.0], [4.0, 6.0]])
+    out = group_mvn(x, np.array(["a", "a", "a", "b", "b"]))
+    # speaker a: mean (3, 20/3), std (sqrt(8/3), sqrt(200/9)); b: mean (2, 4), std (2, 2)
+    np.testing.assert_allclose(out[:3, 0], np.array([-2, 0, 2]) / np.sqrt(8 / 3), rtol=1e-6)
+    np.testing.assert_allclose(out[3:], [[-1, -1], [1, 1]], rtol=1e-6)
+    assert out.dtype == np.float32 and np.isfinite(group_mvn(np.ones((2, 2)), np.zeros(2))).all()
+
+
+def test_cli_speaker_mvn(tmp_path, run_awe):
+    mats = {f"s{i}": np.full((4, 2), float(i), np.float32) + np.arange(4)[:, None] for i in range(4)}
+    with open_writer(f"ark:{tmp_path / 'f.ark'}") as out:
+        for key, mat in mats.items():
+            out.write(key, mat)
+    (tmp_path / "utt2spk").write_text("s0 A\ns1 A\ns2 B\ns3 B\n")
+    rc, _, err = run_awe(["embed", "--downsample", "2", "--speaker-mvn", tmp_path / "utt2spk",
+                          f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'o.h5'}"])
+    assert rc == 0, err
+    keys, x = read_vectors(f"h5:{tmp_path / 'o.h5'}")
+    assert keys == ["s0", "s1", "s2", "s3"]
+    np.testing.assert_allclose(x, np.repeat([[-1.0], [1.0], [-1.0], [1.0]], 4, axis=1), rtol=1e-6)
+    (tmp_path / "part").write_text("s0 A\n")
+    rc, _, err = run_awe(["embed", "--downsample", "2", "--speaker-mvn", tmp_path / "part",
+                          f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'p.h5'}"])
+    assert rc == 1 and "part: no speaker for segment 's1'" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "p.h5").exists()

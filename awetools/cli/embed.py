@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 
 import torch
 import typer
@@ -10,6 +12,7 @@ import typer
 from awetools.cli.main import app
 from awetools.models.device import resolve_device
 from awetools.models.embed import downsample_table, embed_table
+from awetools.models.speaker_mvn import speaker_normalised_table
 from awetools.semantic.embed import embed_semantic_table
 from awetools.semantic.modeldir import is_semantic_model
 
@@ -21,6 +24,7 @@ def embed_command(
     batch_size: int = typer.Option(256, "--batch-size", help="Segments per batch (batches are sorted by length)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     nj: int = typer.Option(1, "--nj", help="CPU processes, one thread each (worth it for large inputs: each worker starts in a few seconds)."),
+    speaker_mvn: Path | None = typer.Option(None, "--speaker-mvn", metavar="UTT2SPK", help="Normalise the vectors per speaker of UTT2SPK ('<segment> <speaker>', e.g. a word-segment dir's utt2spk): zero mean, unit variance per dimension (input AWEs of semantic models)."),
     output: str = typer.Option("embedding", "--output", help="embedding, or meaning: a multitask model's regressed word vectors (the text-vector space; for awe eval translate)."),
 ) -> None:
     """Embed every feature matrix of a table: one vector per segment, in input order.
@@ -38,6 +42,7 @@ def embed_command(
       awe embed exp/contrastive scp:feats/test.scp ark,scp:emb/test.ark,emb/test.scp
       awe featurize data/test_words ark:- | awe embed --downsample 10 ark:- h5:emb/test_ds.h5
       awe embed --output meaning exp/meaning scp:feats/test.scp h5:emb/test_glove_space.h5
+      awe embed --speaker-mvn data/train_words/utt2spk exp/phon scp:feats/train.scp h5:emb/train_spk.h5
     """
     expected = 2 if downsample is not None else 3
     if len(args) != expected:
@@ -50,6 +55,20 @@ def embed_command(
     if output != "embedding" and (downsample is not None or is_semantic_model(args[0])):
         raise typer.BadParameter("only a phonetic (multitask) model has other outputs",
                                  param_hint="--output")
+    if speaker_mvn is not None:  # embed everything first: the statistics need all of a speaker
+        with tempfile.TemporaryDirectory(prefix="awe-embed-") as tmp:
+            raw = f"h5:{Path(tmp) / 'raw.h5'}"
+            _embed(args[:-1] + [raw], downsample, batch_size, device, nj, output)
+            count = speaker_normalised_table(raw, args[-1], speaker_mvn)
+        what = f"normalised per speaker of {speaker_mvn}"
+    else:
+        count, what = _embed(args, downsample, batch_size, device, nj, output)
+    print(f"awe embed: wrote {count} vectors {what} to {args[-1]}", file=sys.stderr)
+
+
+def _embed(args: list[str], downsample: int | None, batch_size: int, device: str, nj: int,
+           output: str) -> tuple[int, str]:
+    """Embed ``args`` (``[MODEL_DIR] RSPECIFIER WSPECIFIER``); returns the count and how."""
     if downsample is not None:
         count = downsample_table(args[0], args[1], downsample)
         what = f"downsampled ({downsample} frames)"
@@ -61,4 +80,4 @@ def embed_command(
         count = embed_table(args[0], args[1], args[2], batch_size, resolve_device(device), nj,
                             output=output)
         what = f"with {args[0]}"
-    print(f"awe embed: wrote {count} vectors {what} to {args[-1]}", file=sys.stderr)
+    return count, what

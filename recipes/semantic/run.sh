@@ -7,10 +7,19 @@
 #   (cd ../default && ./run.sh --preset large --stop-stage 2)   # synth, segment, featurize
 #   ./run.sh --corpus ../default/data/large --feats ../default/exp/large/feats
 # (--feats-root: the directory the scp's relative archive paths start from).
-# Stage 7 probes every space for word and speaker with linear classifiers.
+# Stage 7 probes every space for word and speaker with linear classifiers.  Stage 8 is
+# the diagnosis ladder (issue 16), on the semantic preset's 600,000 running words:
+#   (cd ../default && ./run.sh --preset semantic && ./run.sh --preset small --stop-stage 3)
+#   ./run.sh --corpus ../default/data/semantic --feats ../default/exp/semantic/feats \
+#     --stage 0 --stop-stage 1 && ./run.sh ... --stage 8 --stop-stage 8
+# (a) text skipgram; (b) cluster-skipgram on oracle clusters (true words) with hard and
+# (c) soft labels; (d) on K-means clusters of the multilingual model's AWEs; (e) the same
+# with an English-trained phonetic model (--english-model).  Every rung is scored on the
+# same frequent pairs; the drop between rungs says where meaning is lost.
 #
 # Usage: ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--feats DIR] [--feats-root DIR]
-#                 [--phonetic-model DIR] [--clusters K] [--methods "..."] [--redo true]
+#                 [--phonetic-model DIR] [--english-model DIR] [--clusters K] [--methods "..."]
+#                 [--redo true]
 set -euo pipefail
 cd "$(dirname "$0")"
 . bin/path.sh
@@ -21,6 +30,7 @@ corpus=../default/data/large
 feats=../default/exp/large/feats
 feats_root=../default   # where the relative archive paths inside the scp files start
 phonetic_model=../default/exp/small/phonetic_multilingual
+english_model=../default/exp/small/phonetic_english   # ladder rung (e)
 clusters=2000
 methods="text cluster-skipgram cluster-skipgram-hard projection two-stage contrastive speech2vec units"
 seed=0
@@ -30,7 +40,7 @@ redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 wordsim=$AWE_SHARED_DATA/wordsim/en
 wordsim_min_count=5   # similarity pairs whose words both have this many training tokens
-help_message="$(sed -n '2,13p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,23p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 words=$corpus/en/train_words
@@ -139,3 +149,41 @@ probe_all() {
   ../default/local/probe_spaces.sh "$exp/results/probe" "$words/text" "$words/utt2spk" "${spaces[@]}"
 }
 run_stage 7 probe probe_all
+
+ladder() {
+  # one model per rung, all with conf/ladder.conf, scored on the same frequent pairs
+  local r=$exp/results/ladder l=$exp/ladder sets=() rung
+  mkdir -p "$r" "$l"
+  for f in EN-SIMLEX-999 EN-WS-353-ALL EN-MEN-TR-3k; do sets+=(--wordsim "$wordsim/$f.txt"); done
+  local train=(awe train-skipgram --config conf/ladder.conf --seed "$seed" --overwrite
+               --wordsim-min-count "$wordsim_min_count" "${sets[@]}")
+  "${train[@]}" --method text "$words" "$l/a_text"
+  local text_vectors=$l/a_text/vectors.txt
+  awe cluster --oracle --spherical --labels "$words/text" --overwrite "h5:$awe_h5/phonetic.h5" "$l/oracle_clusters"
+  "${train[@]}" --method cluster-skipgram --hard --embeddings "h5:$awe_h5/phonetic.h5" \
+    --clusters "$l/oracle_clusters" "$words" "$l/b_oracle_hard"
+  "${train[@]}" --method cluster-skipgram --embeddings "h5:$awe_h5/phonetic.h5" \
+    --clusters "$l/oracle_clusters" "$words" "$l/c_oracle_soft"
+  "${train[@]}" --method cluster-skipgram --embeddings "h5:$awe_h5/phonetic.h5" \
+    --clusters "$exp/clusters" "$words" "$l/d_kmeans_multilingual"
+  awe embed --nj "$nj" "$english_model" "scp:$train_scp" "h5:$awe_h5/phonetic_english.h5"
+  awe cluster --k "$clusters" --spherical --seed "$seed" --overwrite --labels "$words/text" \
+    "h5:$awe_h5/phonetic_english.h5" "$l/clusters_english"
+  "${train[@]}" --method cluster-skipgram --embeddings "h5:$awe_h5/phonetic_english.h5" \
+    --clusters "$l/clusters_english" "$words" "$l/e_kmeans_english"
+  awe eval wordsim --vectors "$text_vectors" --pairs "$wordsim" --counts "$words/text" \
+    --min-count "$wordsim_min_count" --reference "$text_vectors" --json "$r/a_text.json"
+  for rung in b_oracle_hard c_oracle_soft d_kmeans_multilingual e_kmeans_english; do
+    local input=h5:$awe_h5/phonetic.h5
+    [ "$rung" = e_kmeans_english ] && input=h5:$awe_h5/phonetic_english.h5
+    awe embed "$l/$rung" "$input" "h5:$l/$rung.h5"
+    awe eval wordsim "h5:$l/$rung.h5" --labels "$words/text" --pairs "$wordsim" \
+      --min-count "$wordsim_min_count" --reference "$text_vectors" --seed "$seed" --json "$r/$rung.json"
+  done
+  local columns=()
+  for f in EN-SIMLEX-999 EN-WS-353-ALL EN-MEN-TR-3k; do columns+=(-c "sets.$f.rho_avg" -c "sets.$f.pairs_used"); done
+  awe report --title "Diagnosis ladder: where meaning is lost (frequent pairs, min count $wordsim_min_count)" \
+    -c reference.rho_avg -c reference.rho_single "${columns[@]}" \
+    --markdown "$r/ladder_table.md" --json "$r/ladder_table.json" "$r"/[a-e]_*.json
+}
+run_stage 8 ladder ladder
