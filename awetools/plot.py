@@ -79,26 +79,78 @@ def read_log(path: Path) -> list[dict]:
     return records
 
 
-def training_curves(logs: dict[str, Path], out: str | Path, metrics: list[str]) -> None:
-    """One panel per metric (e.g. training loss, validation AP) with one line per model."""
+DEFAULT_METRICS = ("loss", "valid_ap", "valid_loss", "wordsim")
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def metric_values(record: dict, metric: str) -> dict[str | None, float]:
+    """The numbers a log record has for ``metric``, by series key (None: a plain field).
+
+    ``metric`` names a field; a field holding a number gives one series, a field holding
+    an object of numbers (e.g. ``wordsim``, rho per similarity set) one series per key;
+    ``FIELD.KEY`` picks one key of such an object.  Missing fields and nulls give nothing.
+    """
+    if metric in record:
+        value = record[metric]
+    elif "." in metric:
+        field, key = metric.split(".", 1)
+        inner = record.get(field)
+        value = {key: inner[key]} if isinstance(inner, dict) and key in inner else None
+    else:
+        value = None
+    if _number(value):
+        return {None: float(value)}
+    if isinstance(value, dict):
+        return {str(k): float(v) for k, v in value.items() if _number(v)}
+    return {}
+
+
+def curve_series(records: list[dict], metric: str) -> dict[str | None, tuple[list[int], list[float]]]:
+    """``metric`` over the epochs of one log: ``{series key: (epochs, values)}``, keys in
+    order of first appearance."""
+    series: dict[str | None, tuple[list[int], list[float]]] = {}
+    for record in records:
+        for key, value in metric_values(record, metric).items():
+            epochs, values = series.setdefault(key, ([], []))
+            epochs.append(record["epoch"])
+            values.append(value)
+    return series
+
+
+def training_curves(logs: dict[str, Path], out: str | Path, metrics: list[str] | None = None) -> list[str]:
+    """One panel per metric with one line per model and series (e.g. training loss,
+    validation AP of phonetic models; held-out loss and rho per ``--wordsim`` set of
+    semantic ones, see :func:`metric_values`).
+
+    ``metrics`` None: the panels of :data:`DEFAULT_METRICS` that some log has.  Returns
+    the metrics drawn, in panel order.
+    """
+    records = {name: [r for r in read_log(path) if "epoch" in r] for name, path in logs.items()}
+    asked = list(metrics) if metrics else list(DEFAULT_METRICS)
+    lines = {metric: [(f"{name}: {key}" if key is not None else name, *points)
+                      for name, rs in records.items()
+                      for key, points in curve_series(rs, metric).items()]
+             for metric in asked}
+    if not any(lines.values()):
+        raise AweError(f"no epoch in the logs has any of: {', '.join(asked)}")
+    panels = asked if metrics else [m for m in asked if lines[m]]
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), dpi=110, squeeze=False)
-    drawn = 0
-    for name, path in logs.items():
-        records = [r for r in read_log(path) if "epoch" in r]
-        for ax, metric in zip(axes[0], metrics):
-            points = [(r["epoch"], r[metric]) for r in records if isinstance(r.get(metric), (int, float))]
-            if points:
-                epochs, values = zip(*points)
-                ax.plot(epochs, values, marker="o", markersize=3, label=name)
-                drawn += 1
-    if not drawn:
-        raise AweError(f"no epoch in the logs has any of: {', '.join(metrics)}")
-    for ax, metric in zip(axes[0], metrics):
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), dpi=110, squeeze=False)
+    for ax, metric in zip(axes[0], panels):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        for label, epochs, values in lines[metric]:
+            ax.plot(epochs, values, marker="o", markersize=3, label=label)
         ax.set_xlabel("epoch"), ax.set_title(metric), ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        if lines[metric]:
+            ax.legend(fontsize=7)
     fig.tight_layout()
     _save(fig, out)
+    return panels
 
 
 def _save(fig, out: str | Path) -> None:

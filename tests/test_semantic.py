@@ -311,3 +311,118 @@ def test_torchrun_two_processes_match_one(method, corpus, clusters, tmp_path, ru
     loss = {name: json.loads((tmp_path / name / "config.json").read_text())["result"]["valid_loss"]
             for name in ("one", "two")}
     assert loss["two"] == pytest.approx(loss["one"], rel=0.05), loss
+
+
+def similarity_files(corpus, tmp_path) -> list:
+    """Pair files over the corpus's words.  In ``topics`` same-topic pairs score high; in
+    ``anti`` (the other pairs, and one with a word the corpus lacks) low, so its rho falls
+    as training learns the topics; ``anti2`` is ``anti`` again (the mean over the sets
+    weights it twice), so the mean rho peaks before the last epoch."""
+    words = [f"t{t}w{i}" for t in range(2) for i in range(4)]
+    pairs = [(a, b, 9.0 if a[1] == b[1] else 1.0 + i % 3)
+             for i, (a, b) in enumerate((a, b) for j, a in enumerate(words) for b in words[j + 1:])]
+    anti = [(a, b, 10.0 - s) for a, b, s in pairs[1::2]] + [("t0w0", "absent", 5.0)]
+    files = []
+    for name, rows in (("topics", pairs[::2]), ("anti", anti), ("anti2", anti[::-1])):
+        path = tmp_path / f"{name}.txt"
+        path.write_text("word1\tword2\tscore\n" + "".join(f"{a}\t{b}\t{s}\n" for a, b, s in rows))
+        files.append(path)
+    return files
+
+
+def read_jsonl(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_wordsim_curve_and_select(corpus, tmp_path, run_awe):
+    """--wordsim gives rho per set and epoch in log.jsonl and valid_curve.tsv; --select
+    wordsim keeps the epoch with the highest mean rho (ties: the later), which is the model
+    a run stopped at that epoch gives; --select last keeps the last checkpoint's weights."""
+    files = similarity_files(corpus, tmp_path)
+
+    def train(out: str, epochs: int, *extra: str) -> None:
+        rc, _, err = run_awe(["train-skipgram", "--method", "text", *FAST, "--epochs", epochs,
+                              "--lr", "0.05", "--window", "3", "--no-subsample", "--wordsim-min-count", "3",
+                              *[x for f in files for x in ("--wordsim", f)], *extra,
+                              corpus / "words", tmp_path / out])
+        assert rc == 0, err
+
+    train("ws", 5, "--select", "wordsim")
+    log = read_jsonl(tmp_path / "ws" / "log.jsonl")
+    assert [e["epoch"] for e in log] == [1, 2, 3, 4, 5]
+    for entry in log:
+        assert list(entry["wordsim"]) == ["topics", "anti", "anti2"]
+        assert all(isinstance(x, float) and -1 <= x <= 1 for x in entry["wordsim"].values())
+    curve = [line.split("\t") for line in (tmp_path / "ws" / "valid_curve.tsv").read_text().splitlines()]
+    assert curve[0] == ["epoch", "valid_loss", "loss", "rho_topics", "rho_anti", "rho_anti2"]
+    assert [[float(x) for x in row] for row in curve[1:]] == [
+        [e["epoch"], e["valid_loss"], e["loss"], *e["wordsim"].values()] for e in log]
+    means = [np.mean(list(e["wordsim"].values())) for e in log]
+    best = max(range(5), key=lambda i: (means[i], i)) + 1  # highest mean rho, the later on ties
+    assert best < 5 and log[-1]["wordsim"]["topics"] > log[best - 1]["wordsim"]["topics"]
+    result = json.loads((tmp_path / "ws" / "config.json").read_text())["result"]
+    assert result == {"select": "wordsim", "best_epoch": best, "epochs_run": 5,
+                      "valid_loss": log[best - 1]["valid_loss"], "wordsim": log[best - 1]["wordsim"]}
+    assert all(e["best_epoch"] == max(range(e["epoch"]), key=lambda i: (means[i], i)) + 1 for e in log)
+    # the kept weights are those after epoch `best`: what a run of `best` epochs ends with
+    train("short", best)
+    kept = torch.load(tmp_path / "ws" / "model.pt", weights_only=True)
+    short = torch.load(tmp_path / "short" / "model.pt", weights_only=True)
+    assert all(torch.equal(kept[k], short[k]) for k in kept)
+    vectors = (tmp_path / "ws" / "vectors.txt").read_text().splitlines()
+    assert len(vectors) == 9 and vectors[0] == "8 8"
+    # --select last (the default): the last epoch, the weights of the last checkpoint
+    train("last", 5)
+    last = json.loads((tmp_path / "last" / "config.json").read_text())["result"]
+    assert last["select"] == "last" and last["best_epoch"] == last["epochs_run"] == 5
+    assert last["wordsim"] == log[-1]["wordsim"] and last["valid_loss"] == log[-1]["valid_loss"]
+    model = torch.load(tmp_path / "last" / "model.pt", weights_only=True)
+    checkpoint = torch.load(tmp_path / "last" / "checkpoint.pt", weights_only=True)
+    assert set(model) == set(checkpoint["model"])
+    assert all(torch.equal(model[k], checkpoint["model"][k]) for k in model)
+    timing = ("time_s", "train_time_s", "pairs_per_s")
+    same = [{k: v for k, v in e.items() if k not in timing} for e in read_jsonl(tmp_path / "last" / "log.jsonl")]
+    assert same == [{**{k: v for k, v in e.items() if k not in timing}, "best_epoch": e["epoch"]} for e in log]
+
+
+@pytest.mark.parametrize("option, expected", [
+    (["--sample", "0"], "--sample must be above 0 (got 0.0"),
+    (["--sample", "-1"], "--sample must be above 0 (got -1.0"),
+    (["--select", "wordsim"], "--select wordsim needs at least one --wordsim file"),
+    (["--wordsim-min-count", "0"], "--wordsim-min-count must be at least 1 (got 0)"),
+    (["--select", "valid-loss", "--valid-fraction", "0"], "--select valid-loss needs --valid-fraction above 0"),
+    (["--lr-decay", "cosine"], "--lr-decay: unknown schedule 'cosine' (none, linear)"),
+])
+def test_bad_training_rule_options(option, expected, corpus, tmp_path, run_awe):
+    out = tmp_path / "model"
+    rc, _, err = run_awe(["train-skipgram", "--method", "text", *FAST, *option, corpus / "words", out])
+    lines = err.strip().splitlines()
+    assert rc == 1 and len(lines) == 1, err
+    assert lines[0].startswith("awe train-skipgram: error: ") and expected in lines[0]
+    assert not out.exists() and not (tmp_path / "model.partial").exists()
+
+
+def test_bad_wordsim_files_fail_before_the_work_dir(corpus, tmp_path, run_awe):
+    (tmp_path / "bad.txt").write_text("a b c d\n")
+    (tmp_path / "other").mkdir()
+    for name in ("sim.txt", "other/sim.txt"):
+        (tmp_path / name).write_text("t0w0\tt0w1\t9\nt0w0\tt1w1\t1\n")
+    for files, expected in ((["nope.txt"], "nope.txt: no such file"),
+                            (["bad.txt"], "bad.txt:1: unknown word-pair format"),
+                            (["sim.txt", "other/sim.txt"], "--wordsim: two files named 'sim'")):
+        out = tmp_path / "model"
+        rc, _, err = run_awe(["train-skipgram", "--method", "text", *FAST,
+                              *[x for f in files for x in ("--wordsim", tmp_path / f)], corpus / "words", out])
+        assert rc == 1 and expected in err, err
+        assert not out.exists() and not (tmp_path / "model.partial").exists()
+
+
+def test_epoch_without_pairs_after_subsampling(corpus, tmp_path, run_awe, caplog):
+    """A threshold so low that subsampling drops every segment: epochs without steps are
+    logged (0 pairs, lr where the schedule stands) with a warning, not a crash."""
+    rc, _, err = run_awe(["train-skipgram", "--method", "text", *FAST, "--epochs", "2", "--lr-decay", "linear",
+                          "--sample", "1e-12", corpus / "words", tmp_path / "model"])
+    assert rc == 0, err
+    assert "epoch 1: no training pairs left after subsampling" in caplog.text
+    log = read_jsonl(tmp_path / "model" / "log.jsonl")
+    assert [e["pairs"] for e in log] == [0, 0] and [e["final_lr"] for e in log] == pytest.approx([1e-3, 5e-4])

@@ -50,21 +50,28 @@ def plot_map(
 @plot_app.command("curves")
 def plot_curves(
     model_dirs: list[Path] = typer.Argument(..., help="Model dirs with a log.jsonl, then the PNG to write."),
-    metrics: list[str] = typer.Option(["loss", "valid_ap"], "--metric", "-m", help="Log fields to draw, one panel each; repeatable."),
+    metrics: list[str] | None = typer.Option(None, "--metric", "-m", help="Log field to draw, one panel each; repeatable. A field holding an object (wordsim: rho per set) draws one line per key; FIELD.KEY one key. Default: those of loss, valid_ap, valid_loss, wordsim that some log has."),
 ) -> None:
     """Training curves (one panel per metric, one line per model) from model dirs' log.jsonl.
 
+    \b
     Usage: awe plot curves [options] MODEL_DIR... OUT.png
+
+    Phonetic model dirs (awe train-phonetic) log loss and valid_ap; semantic ones (awe
+    train-skipgram) log loss, valid_loss and, with --wordsim, a wordsim object of
+    Spearman rho per similarity set, drawn as one line per model and set.
 
     Example:
 
     \b
       awe plot curves -m loss -m valid_ap exp/phonetic_contrastive exp/phonetic_cae exp/curves.png
+      awe plot curves -m valid_loss -m wordsim exp/text_skipgram exp/cluster_skipgram exp/semantic.png
+      awe plot curves -m wordsim.simlex exp/cluster_skipgram exp/simlex.png
     """
     from awetools.plot import training_curves
 
     if len(model_dirs) < 2:
         raise typer.BadParameter("give at least one model dir and the output PNG")
     *dirs, out = model_dirs
-    training_curves({d.name: d / "log.jsonl" for d in dirs}, out, metrics)
-    typer.echo(f"awe plot curves: wrote {out}", err=True)
+    panels = training_curves({d.name: d / "log.jsonl" for d in dirs}, out, metrics or None)
+    typer.echo(f"awe plot curves: {', '.join(panels)} of {len(dirs)} model dir(s) drawn to {out}", err=True)

@@ -30,6 +30,11 @@ class EpochWordsim:
             raise AweError(f"{labels_path}: no word label for segment '{missing}' (needed by --wordsim)")
         self.labels = [text[k].lower() for k in keys]
         self.sets = [read_pairs(path) for path in files]
+        names = [pairs.name for pairs in self.sets]
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:  # rho per set is keyed by the file's stem
+            raise AweError(f"--wordsim: two files named '{twice}' "
+                           f"({', '.join(p.label for p in self.sets if p.name == twice)}); rename one")
         self.vocab = vocab
         self.config = WordsimConfig(draws=0, min_count=min_count, max_pairs=1)
         self.counts = None if vocab is None else dict(zip(*np.unique(self.labels, return_counts=True)))

@@ -388,6 +388,9 @@ def fit(task: SkipgramTask, train: EpochPairs, valid: ContextPairs, run: Skipgra
             batches = shard(batches, context.rank, context.world_size)
             rng = np.random.default_rng([run.seed, epoch, 1 + context.rank])  # own negatives
         start, total = time.perf_counter(), 0.0
+        lr = learning_rate(run, epoch, 0, len(batches))  # what the log says of an epoch without steps
+        if not batches:
+            log.warning("epoch %d: no training pairs left after subsampling (--sample %s)", epoch, run.sample)
         model.train()
         with progress(len(batches), desc=f"epoch {epoch}/{run.epochs}", unit="batch",
                       disable=not context.is_main) as bar:
@@ -503,6 +506,9 @@ def _train(run: SkipgramTraining, context: Dist, device: torch.device) -> dict:
         keep = np.sort(np.random.default_rng([run.seed, 3]).choice(len(valid), MAX_VALID_PAIRS, replace=False))
         valid = valid.select(keep)
     config = build_config(run, prepared, (len(train.fixed), len(valid)))
+    # read the --wordsim files (every rank, so all stop on a bad one) before OUT.partial exists
+    score = (EpochWordsim(list(run.wordsim), run.labels or str(Path(run.data_dir) / "text"),
+                          prepared.keys, run.wordsim_min_count, prepared.vocab) if run.wordsim else None)
     work = workdir_of(Path(run.out))
     checkpoint = prepare_workdir(run, config) if context.is_main else None
     context.barrier()
@@ -518,10 +524,6 @@ def _train(run: SkipgramTraining, context: Dist, device: torch.device) -> dict:
     log.info("training %s: %d segments, %d train / %d valid pairs, %d parameters, device %s",
              run.method, len(prepared.keys), len(train.fixed), len(valid),
              sum(p.numel() for p in model.parameters()), device)
-    score = None
-    if run.wordsim and context.is_main:
-        score = EpochWordsim(list(run.wordsim), run.labels or str(Path(run.data_dir) / "text"),
-                             prepared.keys, run.wordsim_min_count, prepared.vocab)
     best, state = fit(task, train, valid, run, work, config, checkpoint, context, score)
     kept = state.history[state.best_epoch - 1] if state.history else {}
     config = {**config, "result": {"select": run.select, "best_epoch": state.best_epoch,
