@@ -74,6 +74,10 @@ def main() -> None:
         note = (f"{args.niter} iterations" if init == "random" else
                 f"greedy k-means++ on {opts.init_points_per_centroid} x K vectors, {args.niter} iterations")
         add(f"awe K-means ({init} init)", result.centroids, sec, note)
+    opts = KMeansOptions(k=args.k, niter=args.niter, nredo=2, seed=args.seed, device="cpu")
+    result, sec = timed(lambda: kmeans(x, opts))
+    add("awe K-means (kmeans++ init, --restarts 2)", result.centroids, sec,
+        f"two k-means++ initialisations, {args.niter} iterations each, the lower objective kept")
 
     def faiss_plus_plus():
         km = faiss.Kmeans(args.dim, args.k, niter=args.niter, seed=args.seed, max_points_per_centroid=256,
