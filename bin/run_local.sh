@@ -67,7 +67,9 @@ for job in $(seq "$first" "$last"); do
   while [ "$(jobs -pr | wc -l)" -ge "$max_jobs" ]; do wait -n 2>/dev/null || sleep 0.1; done
   run_job "$job" &
 done
-wait
+# A suspended job (SIGSTOP: Ctrl-Z, Slurm's scontrol suspend) makes a plain wait return
+# early under job control: wait until no job is left, running or stopped.
+while [ -n "$(jobs -p)" ]; do wait -n 2>/dev/null; sleep 0.1; done
 trap - INT TERM
 
 failed=0

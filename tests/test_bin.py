@@ -286,6 +286,27 @@ def test_run_local_ctrl_c_kills_the_running_jobs(tmp_path):
     assert not any(alive(pid) for pid in pids)
 
 
+def test_run_local_waits_through_a_suspended_job(tmp_path):
+    """SIGSTOP then SIGCONT on a running job (a suspend by the scheduler): the runner waits
+    for the job to finish instead of reporting it failed."""
+    runner = subprocess.Popen([BIN / "run_local.sh", "JOB=1:2", "log/s.JOB.log",
+                               "echo $$ > pid.JOB; sleep 1.5; echo done JOB"],
+                              cwd=tmp_path, env=ENV, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    pid_file = tmp_path / "pid.1"
+    deadline = time.monotonic() + 20
+    while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    group = os.getpgid(int(pid_file.read_text()))
+    os.killpg(group, signal.SIGSTOP)
+    time.sleep(2.5)  # job 2 ends meanwhile; job 1 is stopped
+    assert runner.poll() is None
+    os.killpg(group, signal.SIGCONT)
+    assert runner.wait(timeout=20) == 0, runner.stderr.read()
+    for job in (1, 2):
+        log = lines(tmp_path / f"log/s.{job}.log")
+        assert f"done {job}" in log and log[-1].startswith("# Ended (code 0)")
+
+
 def test_run_local_usage_errors(tmp_path):
     result = sh([BIN / "run_local.sh", "JOB=1:2", "one.log", "true"], tmp_path)
     assert result.returncode == 2 and "has no JOB: one log per job" in result.stderr
