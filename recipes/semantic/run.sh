@@ -15,7 +15,10 @@
 # (a) text skipgram; (b) cluster-skipgram on oracle clusters (true words) with hard and
 # (c) soft labels; (d) on K-means clusters of the multilingual model's AWEs; (e) the same
 # with an English-trained phonetic model (--english-model).  Every rung is scored on the
-# same frequent pairs; the drop between rungs says where meaning is lost.
+# same frequent pairs; the drop between rungs says where meaning is lost.  All rungs get
+# 1M pairs (conf/ladder_speech.conf); (a), (d) and (e) also the text's full budget
+# (conf/ladder_text.conf: 10 epochs); the oracle rungs' 27,117-way softmax makes that
+# about 2 hours per rung on 2 CPU cores.
 #
 # Usage: ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--feats DIR] [--feats-root DIR]
 #                 [--phonetic-model DIR] [--english-model DIR] [--clusters K] [--methods "..."]
@@ -151,39 +154,58 @@ probe_all() {
 run_stage 7 probe probe_all
 
 ladder() {
-  # one model per rung, all with conf/ladder.conf, scored on the same frequent pairs
+  # one model per rung, scored on the same frequent pairs; a rung whose model exists is
+  # kept (delete it, or --redo true on a fresh exp, to train it again)
   local r=$exp/results/ladder l=$exp/ladder sets=() rung
   mkdir -p "$r" "$l"
   for f in EN-SIMLEX-999 EN-WS-353-ALL EN-MEN-TR-3k; do sets+=(--wordsim "$wordsim/$f.txt"); done
-  local train=(awe train-skipgram --config conf/ladder.conf --seed "$seed" --overwrite
-               --wordsim-min-count "$wordsim_min_count" "${sets[@]}")
-  "${train[@]}" --method text "$words" "$l/a_text"
-  local text_vectors=$l/a_text/vectors.txt
-  awe cluster --oracle --spherical --labels "$words/text" --overwrite "h5:$awe_h5/phonetic.h5" "$l/oracle_clusters"
-  "${train[@]}" --method cluster-skipgram --hard --embeddings "h5:$awe_h5/phonetic.h5" \
-    --clusters "$l/oracle_clusters" "$words" "$l/b_oracle_hard"
-  "${train[@]}" --method cluster-skipgram --embeddings "h5:$awe_h5/phonetic.h5" \
-    --clusters "$l/oracle_clusters" "$words" "$l/c_oracle_soft"
-  "${train[@]}" --method cluster-skipgram --embeddings "h5:$awe_h5/phonetic.h5" \
-    --clusters "$exp/clusters" "$words" "$l/d_kmeans_multilingual"
-  awe embed --nj "$nj" "$english_model" "scp:$train_scp" "h5:$awe_h5/phonetic_english.h5"
-  awe cluster --k "$clusters" --spherical --seed "$seed" --overwrite --labels "$words/text" \
-    "h5:$awe_h5/phonetic_english.h5" "$l/clusters_english"
-  "${train[@]}" --method cluster-skipgram --embeddings "h5:$awe_h5/phonetic_english.h5" \
-    --clusters "$l/clusters_english" "$words" "$l/e_kmeans_english"
-  awe eval wordsim --vectors "$text_vectors" --pairs "$wordsim" --counts "$words/text" \
-    --min-count "$wordsim_min_count" --reference "$text_vectors" --json "$r/a_text.json"
-  for rung in b_oracle_hard c_oracle_soft d_kmeans_multilingual e_kmeans_english; do
+  train() {  # CONF OUT ARGS...
+    local conf=$1 out=$2; shift 2
+    [ -f "$out/model.pt" ] && { echo "ladder: $out exists, kept" >&2; return; }
+    awe train-skipgram --config "$conf" --seed "$seed" --overwrite \
+      --wordsim-min-count "$wordsim_min_count" "${sets[@]}" "$@" "$words" "$out"
+  }
+  train conf/ladder_text.conf "$l/a_text_full" --method text
+  train conf/ladder_speech.conf "$l/a_text" --method text
+  local text_vectors=$l/a_text_full/vectors.txt
+  [ -f "$l/oracle_clusters/summary.json" ] || awe cluster --oracle --spherical --labels "$words/text" \
+    --overwrite "h5:$awe_h5/phonetic.h5" "$l/oracle_clusters"
+  train conf/ladder_speech.conf "$l/b_oracle_hard" --method cluster-skipgram --hard \
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/oracle_clusters"
+  train conf/ladder_speech.conf "$l/c_oracle_soft" --method cluster-skipgram \
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/oracle_clusters"
+  train conf/ladder_speech.conf "$l/d_kmeans_multilingual" --method cluster-skipgram \
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$exp/clusters"
+  train conf/ladder_text.conf "$l/d_kmeans_multilingual_full" --method cluster-skipgram \
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$exp/clusters"
+  [ -f "$awe_h5/phonetic_english.h5" ] || awe embed --nj "$nj" "$english_model" "scp:$train_scp" \
+    "h5:$awe_h5/phonetic_english.h5"
+  [ -f "$l/clusters_english/summary.json" ] || awe cluster --k "$clusters" --spherical --seed "$seed" \
+    --overwrite --labels "$words/text" "h5:$awe_h5/phonetic_english.h5" "$l/clusters_english"
+  train conf/ladder_speech.conf "$l/e_kmeans_english" --method cluster-skipgram \
+    --embeddings "h5:$awe_h5/phonetic_english.h5" --clusters "$l/clusters_english"
+  train conf/ladder_text.conf "$l/e_kmeans_english_full" --method cluster-skipgram \
+    --embeddings "h5:$awe_h5/phonetic_english.h5" --clusters "$l/clusters_english"
+  for rung in a_text_full a_text; do
+    awe eval wordsim --vectors "$l/$rung/vectors.txt" --pairs "$wordsim" --counts "$words/text" \
+      --min-count "$wordsim_min_count" --reference "$text_vectors" --json "$r/$rung.json"
+  done
+  for rung in b_oracle_hard c_oracle_soft d_kmeans_multilingual d_kmeans_multilingual_full \
+              e_kmeans_english e_kmeans_english_full; do
     local input=h5:$awe_h5/phonetic.h5
-    [ "$rung" = e_kmeans_english ] && input=h5:$awe_h5/phonetic_english.h5
+    [[ "$rung" == e_* ]] && input=h5:$awe_h5/phonetic_english.h5
     awe embed "$l/$rung" "$input" "h5:$l/$rung.h5"
     awe eval wordsim "h5:$l/$rung.h5" --labels "$words/text" --pairs "$wordsim" \
       --min-count "$wordsim_min_count" --reference "$text_vectors" --seed "$seed" --json "$r/$rung.json"
+  done
+  for rung in phonetic phonetic_english; do  # the inputs themselves: no semantics learnt
+    awe eval wordsim "h5:$awe_h5/$rung.h5" --labels "$words/text" --pairs "$wordsim" \
+      --min-count "$wordsim_min_count" --reference "$text_vectors" --seed "$seed" --json "$r/input_$rung.json"
   done
   local columns=()
   for f in EN-SIMLEX-999 EN-WS-353-ALL EN-MEN-TR-3k; do columns+=(-c "sets.$f.rho_avg" -c "sets.$f.pairs_used"); done
   awe report --title "Diagnosis ladder: where meaning is lost (frequent pairs, min count $wordsim_min_count)" \
     -c reference.rho_avg -c reference.rho_single "${columns[@]}" \
-    --markdown "$r/ladder_table.md" --json "$r/ladder_table.json" "$r"/[a-e]_*.json
+    --markdown "$r/ladder_table.md" --json "$r/ladder_table.json" "$r"/[a-e]_*.json "$r"/input_*.json
 }
 run_stage 8 ladder ladder
