@@ -37,7 +37,7 @@ def train_skipgram_command(
     lr: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
     pairs_per_epoch: int | None = typer.Option(None, "--pairs-per-epoch", help="Random subset of training pairs per epoch (default: all)."),
     valid_fraction: float = typer.Option(0.05, "--valid-fraction", help="Utterances held out for the validation loss curve (0: none)."),
-    sample: float = typer.Option(1e-3, "--sample", help="Subsampling threshold t: a segment whose item (word id; cluster id of --clusters for speech) has frequency f is kept with probability min(1, (sqrt(f/t)+1) t/f)."),
+    sample: float = typer.Option(1e-3, "--sample", help="Subsampling threshold t > 0: a segment whose item (word id; cluster id of --clusters for speech) has frequency f is kept with probability min(1, (sqrt(f/t)+1) t/f)."),
     subsample: bool = typer.Option(True, "--subsample/--no-subsample", help="Frequent-item subsampling (needs --clusters for speech methods other than cluster-skipgram)."),
     dynamic_window: bool = typer.Option(True, "--dynamic-window/--fixed-window", help="Each centre draws its window uniformly from 1..--window (word2vec)."),
     lr_decay: str = typer.Option("none", "--lr-decay", help="none, or linear: from --lr down to 0.01 % of it over the run (word2vec)."),

@@ -492,8 +492,8 @@ def _train(run: SkipgramTraining, context: Dist, device: torch.device) -> dict:
     utterances = np.array([data.seg2utt[k] for k in prepared.keys])
     positions = np.array([data.seg2pos[k] for k in prepared.keys])
     if run.sample is not None and prepared.items is None:
-        log.warning("--method %s without --clusters: no item frequencies, so no subsampling "
-                    "(and uniform negatives over segments)", run.method)
+        log.warning("--method %s without --clusters: no item frequencies, so no subsampling%s",
+                    run.method, " (and uniform negatives over segments)" if prepared.noise is not None else "")
     held = held_out(len(np.unique(utterances)), run.valid_fraction, run.seed)
     train = EpochPairs(utterances, positions, ~held, run.window,
                        prepared.items if run.sample is not None else None, run.sample or 0.0,
