@@ -130,20 +130,19 @@ class EpochPairs:
 
     def __post_init__(self) -> None:
         self.all = context_pairs(self.utterances, self.positions, self.window)
-        self.fixed = self.all.select(self.train_utterances[self.all.utterance[self.all.center]])
-        self.keep = (keep_probability(self.items, self.threshold) if self.items is not None
-                     else np.ones(len(self.utterances)))
+        self.training_rows = self.train_utterances[self.all.utterance]  # per segment row
+        self.fixed = self.all.select(self.training_rows[self.all.center])
+        self.keep = keep_probability(self.items, self.threshold) if self.items is not None else None
 
     def __call__(self, rng: np.random.Generator) -> ContextPairs:
         pairs = self.fixed
-        if self.items is not None:
+        if self.keep is not None:  # subsample the training utterances, then take windows
             kept = rng.random(len(self.keep)) < self.keep
-            rows = np.flatnonzero(kept)
+            rows = np.flatnonzero(kept & self.training_rows)
             segment_utts = self.all.utterance
             near = context_pairs(segment_utts[rows],
                                  closed_up(segment_utts, self.positions, kept)[rows], self.window)
-            pairs = ContextPairs(rows[near.center], rows[near.context], self.all.utterance, near.distance)
-            pairs = pairs.select(self.train_utterances[pairs.utterance[pairs.center]])
+            pairs = ContextPairs(rows[near.center], rows[near.context], segment_utts, near.distance)
         if self.dynamic:
             reach = rng.integers(1, self.window + 1, size=len(self.utterances))
             pairs = pairs.select(pairs.distance <= reach[pairs.center])
