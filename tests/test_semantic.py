@@ -15,7 +15,7 @@ from awetools.models.awe import AweModel, ModelConfig
 from awetools.models.modeldir import format_header, save_weights, write_json
 from awetools.semantic import train as train_module
 from awetools.semantic.context import ContextPairs, EpochPairs, closed_up, context_pairs, held_out, keep_probability
-from awetools.semantic.inputs import VectorInput, frame_units
+from awetools.semantic.inputs import SoftLabelInput, frame_units
 from awetools.semantic.models import ClusterSkipgram, METHODS, nt_xent_pairs, sgns, soft_cross_entropy
 from awetools.semantic.objectives import LossOptions, SkipgramTask
 from awetools.train.losses import nt_xent
@@ -117,24 +117,83 @@ def test_losses_by_hand():
     assert nt_xent_pairs(a, b, 0.1).item() == pytest.approx(nt_xent(torch.cat([a, b]), labels, 0.1).item(), rel=1e-5)
 
 
-def test_hard_targets_use_nearest_cluster_only():
+def test_cluster_skipgram_embeds_the_label_weighted_cluster_vectors():
     torch.manual_seed(0)
-    model = ClusterSkipgram(3, 4, 0, 5)
-    x = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
+    model = ClusterSkipgram(in_dim=3, dim=4, k=5, top=2, temperature=0.5)
+    index = torch.tensor([[2, 0], [4, 4]])
+    weight = torch.tensor([[0.75, 0.25], [1.0, 0.0]])
+    table = model.clusters.weight.detach()
+    expected = torch.stack([0.75 * table[2] + 0.25 * table[0], table[4]])
+    assert torch.allclose(model.encode_labels(index, weight), expected, atol=1e-7)
+    # encode labels AWEs as awe cluster does: softmax of -d^2 / T over the top nearest centroids
+    model.centroids.copy_(torch.tensor([[0.0, 0, 0], [1, 0, 0], [0, 2, 0], [0, 0, 3], [5, 5, 5]]))
+    idx, w = model.soft_labels(torch.tensor([[0.9, 0.0, 0.0]]))
+    assert idx.tolist() == [[1, 0]]  # squared distances 0.01 and 0.81
+    assert w[0, 0].item() == pytest.approx(1 / (1 + np.exp(-(0.81 - 0.01) / 0.5)), rel=1e-5)
+
+
+def test_soft_labels_of_the_model_match_awe_cluster(clusters, corpus):
+    from awetools.cluster.clusterdir import ClusterDir
+    cdir = ClusterDir.load(clusters)
+    keys, x = read_vectors(f"ark:{corpus / 'emb.ark'}")
+    model = ClusterSkipgram(x.shape[1], 4, cdir.k, cdir.top, cdir.temperature, cdir.spherical)
+    model.centroids.copy_(torch.from_numpy(cdir.centroids))
+    index, weight = model.soft_labels(torch.from_numpy(x))
+    rows = [cdir.soft.keys.index(k) for k in keys]
+    assert np.array_equal(index.numpy(), cdir.soft.index[rows])
+    assert np.allclose(weight.numpy(), cdir.soft.weight[rows], atol=1e-5)
+
+
+def test_hard_labels_are_one_hot_in_and_out():
+    torch.manual_seed(0)
+    model = ClusterSkipgram(in_dim=3, dim=4, k=5, top=2, temperature=1.0)
     soft = SoftLabels(list("abcd"), np.array([[2, 0], [1, 3], [4, 2], [0, 1]]),
                       np.array([[0.6, 0.4], [0.9, 0.1], [0.5, 0.5], [0.7, 0.3]], dtype=np.float32))
     center, context = np.array([0, 1, 2]), np.array([1, 2, 3])
-    logp = torch.log_softmax(model.output(model.encode(torch.from_numpy(x[center]))), 1)
     for hard in (False, True):
-        task = SkipgramTask("cluster-skipgram", model, VectorInput(x), LossOptions(hard=hard),
+        index, weight = (soft.index[:, :1], np.ones((4, 1), np.float32)) if hard else (soft.index, soft.weight)
+        task = SkipgramTask("cluster-skipgram", model, SoftLabelInput(index, weight), LossOptions(hard=hard),
                             torch.device("cpu"), soft)
         got = task.loss(center, context, np.random.default_rng(0)).item()
+        vectors = model.encode_labels(torch.from_numpy(index[center]), torch.from_numpy(weight[center]))
+        logp = torch.log_softmax(model.output(vectors), 1)
         idx, w = soft.index[context], soft.weight[context]
         if hard:
             expected = -logp[np.arange(3), idx[:, 0]].mean()
         else:
             expected = -(torch.from_numpy(w) * logp.gather(1, torch.from_numpy(idx))).sum(1).mean()
         assert got == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_cluster_skipgram_learns_contexts_not_sounds(corpus, tmp_path, run_awe):
+    """Near-homophones from different topics (t0wI and t1wI, AWEs 0.3 apart against 2-3 between
+    words) must end up closer to their topic's other words than to each other: a table over
+    (oracle) clusters can give them different meanings, a network over their AWEs hardly can."""
+    keys, x = read_vectors(f"ark:{corpus / 'emb.ark'}")
+    text = dict(line.split() for line in (corpus / "words" / "text").read_text().splitlines())
+    rng = np.random.default_rng(1)
+    sound = {i: rng.normal(size=x.shape[1]).astype(np.float32) for i in range(4)}
+    offset = {t: 0.15 * (2 * t - 1) * np.ones(x.shape[1], np.float32) / np.sqrt(x.shape[1]) for t in (0, 1)}
+    near = np.stack([sound[int(text[k][3])] + 2 * offset[int(text[k][1])]
+                     + 0.02 * rng.normal(size=x.shape[1]).astype(np.float32) for k in keys])
+    write_vectors(f"ark:{tmp_path / 'near.ark'}", keys, near)
+    assert run_awe(["cluster", "--oracle", "--labels", corpus / "words" / "text", f"ark:{tmp_path / 'near.ark'}",
+                    tmp_path / "oracle"])[0] == 0
+    rc, _, err = run_awe(["train-skipgram", "--method", "cluster-skipgram", "--embeddings", f"ark:{tmp_path / 'near.ark'}",
+                          "--clusters", tmp_path / "oracle", "--epochs", "30", "--dim", "8", "--lr", "0.05",
+                          "--batch-size", "64", "--no-subsample", "--valid-fraction", "0", corpus / "words",
+                          tmp_path / "model"])
+    assert rc == 0, err
+    assert run_awe(["embed", tmp_path / "model", f"ark:{tmp_path / 'near.ark'}", f"ark:{tmp_path / 'sem.ark'}"])[0] == 0
+    sem_keys, sem = read_vectors(f"ark:{tmp_path / 'sem.ark'}")
+    words = sorted(set(text.values()))
+    mean = np.stack([sem[[text[k] == w for k in sem_keys]].mean(0) for w in words])
+    mean /= np.linalg.norm(mean, axis=1, keepdims=True)
+    cos = mean @ mean.T
+    for i in range(4):
+        a, homophone = words.index(f"t0w{i}"), words.index(f"t1w{i}")
+        topic_mate = np.mean([cos[a, words.index(f"t0w{j}")] for j in range(4) if j != i])
+        assert topic_mate > cos[a, homophone], (i, topic_mate, cos[a, homophone])
 
 
 @pytest.fixture(scope="module")
@@ -426,3 +485,23 @@ def test_epoch_without_pairs_after_subsampling(corpus, tmp_path, run_awe, caplog
     assert "epoch 1: no training pairs left after subsampling" in caplog.text
     log = read_jsonl(tmp_path / "model" / "log.jsonl")
     assert [e["pairs"] for e in log] == [0, 0] and [e["final_lr"] for e in log] == pytest.approx([1e-3, 5e-4])
+
+
+def test_cluster_skipgram_embeds_soft_labels_as_given(corpus, clusters, tmp_path, run_awe):
+    """awe embed of the cluster dir's soft.h5 equals the AWEs' embedding (same labels), and
+    refuses a cluster id the model does not have."""
+    out = tmp_path / "model"
+    assert run_awe(["train-skipgram", "--method", "cluster-skipgram", *method_args("cluster-skipgram", corpus, clusters),
+                    *FAST, corpus / "words", out])[0] == 0
+    assert run_awe(["embed", out, f"ark:{corpus / 'emb.ark'}", f"ark:{tmp_path / 'from_awe.ark'}"])[0] == 0
+    rc, _, err = run_awe(["embed", out, f"h5:{clusters / 'soft.h5'}", f"ark:{tmp_path / 'from_soft.ark'}"])
+    assert rc == 0, err
+    keys_a, a = read_vectors(f"ark:{tmp_path / 'from_awe.ark'}")
+    keys_s, b = read_vectors(f"ark:{tmp_path / 'from_soft.ark'}")
+    order = [keys_s.index(k) for k in keys_a]
+    assert np.allclose(a, b[order], atol=1e-5)
+    with open_writer(f"ark:{tmp_path / 'bad.ark'}") as w:
+        w.write("s0-u00-0", np.array([[9.0, 1.0], [0.5, 0.5]], dtype=np.float32))
+    rc, _, err = run_awe(["embed", out, f"ark:{tmp_path / 'bad.ark'}", f"ark:{tmp_path / 'x.ark'}"])
+    assert rc == 1 and "key 's0-u00-0' has a cluster id outside 0..7" in err
+    assert not (tmp_path / "x.ark").exists()

@@ -43,6 +43,7 @@ def embed_command(
       awe featurize data/test_words ark:- | awe embed --downsample 10 ark:- h5:emb/test_ds.h5
       awe embed --output meaning exp/meaning scp:feats/test.scp h5:emb/test_glove_space.h5
       awe embed --speaker-mvn data/train_words/utt2spk exp/phon scp:feats/train.scp h5:emb/train_spk.h5
+      awe embed exp/cluster_skipgram h5:exp/clusters/soft.h5 h5:emb/semantic.h5   # soft labels in
     """
     expected = 2 if downsample is not None else 3
     if len(args) != expected:

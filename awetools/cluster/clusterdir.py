@@ -141,11 +141,16 @@ def cluster_table(rspecifier: str, out_dir: str | Path, options: KMeansOptions,
 
 @dataclass
 class ClusterDir:
-    """What training needs from a cluster dir: K and the soft labels."""
+    """What training needs from a cluster dir: K, the soft labels, and how to label new
+    segments (centroids, temperature, top, spherical) as the dir's labels were made."""
 
     path: Path
     k: int
     soft: SoftLabels
+    centroids: np.ndarray
+    temperature: float
+    top: int
+    spherical: bool
 
     @classmethod
     def load(cls, path: str | Path) -> "ClusterDir":
@@ -154,10 +159,18 @@ class ClusterDir:
         if not summary_path.is_file():
             raise AweError(f"{path}: not a cluster dir (no summary.json; make one with awe cluster)")
         try:
-            k = int(json.loads(summary_path.read_text(encoding="utf-8"))["k"])
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+            k, temperature, top = int(summary["k"]), float(summary["temperature"]), int(summary["top_k"])
+            spherical = bool(summary["options"]["spherical"])
         except (ValueError, KeyError, TypeError) as exc:
             raise AweError(f"{summary_path}: unreadable summary ({exc})") from None
+        try:
+            centroids = np.load(path / "centroids.npy").astype(np.float32)
+        except (OSError, ValueError) as exc:
+            raise AweError(f"{path}/centroids.npy: unreadable ({exc})") from None
+        if centroids.ndim != 2 or len(centroids) != k:
+            raise AweError(f"{path}/centroids.npy: shape {centroids.shape}, expected [{k}, D]")
         soft = read_soft_labels(f"h5:{path / 'soft.h5'}")
         if soft.index.max() >= k:
             raise AweError(f"{path}/soft.h5: cluster id {int(soft.index.max())} >= K={k}")
-        return cls(path, k, soft)
+        return cls(path, k, soft, centroids, temperature, top, spherical)

@@ -3,8 +3,10 @@
 The input is what the model was trained on (``config.json``'s ``input``): frozen
 phonetic AWEs (one vector per key) for cluster-skipgram, projection and two-stage;
 feature matrices for contrastive, speech2vec and units (quantised with the model's own
-codebook).  A text model embeds word labels, not segments: its word vectors are in
-``vectors.txt``.
+codebook).  A cluster-skipgram model labels AWEs against its centroids, or reads soft
+labels as ``awe cluster`` writes them (``soft.h5``: one ``[2, top]`` matrix per key, used
+as they are; oracle clusters are scored this way).  A text model embeds word labels, not
+segments: its word vectors are in ``vectors.txt``.
 """
 
 from __future__ import annotations
@@ -56,16 +58,41 @@ def embed_semantic_table(model_dir: str | Path, rspecifier: str, wspecifier: str
                        f"its word vectors are in {Path(model_dir) / VECTORS}")
     m = config["model"]
     dim = m["in_dim"] if kind == "vectors" else m.get("feat_dim", m.get("phonetic", {}).get("feat_dim"))
+    clustered = m["method"] == "cluster-skipgram"  # AWEs or soft labels: told by the rows
     count = 0
     with open_writer(wspecifier) as writer, progress(desc="embed", unit="seg") as bar:
-        for keys, mats in checked_chunks(rspecifier, dim, str(model_dir)):
-            if kind == "vectors":
+        for keys, mats in checked_chunks(rspecifier, None if clustered else dim, str(model_dir)):
+            if clustered and mats[0].shape[0] == 2:
+                vectors = embed_soft_labels(model, rspecifier, keys, mats, m, device)
+            else:
+                if clustered and mats[0].shape[1] != dim:
+                    raise AweError(f"{rspecifier}: key '{keys[0]}' has {mats[0].shape[1]}-dim vectors; "
+                                   f"the model in {model_dir} expects {dim}-dim AWEs or [2, top] soft labels")
                 bad = next((k for k, x in zip(keys, mats) if x.shape[0] != 1), None)
-                if bad is not None:
+                if kind == "vectors" and bad is not None:
                     raise AweError(f"{rspecifier}: key '{bad}' is a matrix; the model in {model_dir} "
                                    "reads one phonetic AWE per segment (run awe embed with the "
                                    "phonetic model first)")
-            writer.write_vectors(keys, embed_inputs(model, kind, mats, batch_size, device))
+                vectors = embed_inputs(model, kind, mats, batch_size, device)
+            writer.write_vectors(keys, vectors)
             count += len(keys)
             bar.update(len(keys))
     return count
+
+
+@torch.no_grad()
+def embed_soft_labels(model: torch.nn.Module, rspecifier: str, keys: list[str], mats: list[np.ndarray],
+                      m: dict, device: torch.device | str) -> np.ndarray:
+    """Semantic vectors of soft labels (``[2, top]``: cluster ids, weights) with a cluster-skipgram
+    model; a ``--hard`` model (top 1) reads the first, most probable cluster only, as in training."""
+    bad = next((k for k, x in zip(keys, mats) if x.shape[0] != 2), None)
+    if bad is not None:
+        raise AweError(f"{rspecifier}: key '{bad}' is not a [2, top] soft label like the first key")
+    labels = np.stack(mats)
+    index, weight = labels[:, 0, :m["top"]], labels[:, 1, :m["top"]]
+    if (index < 0).any() or (index >= m["k"]).any() or (index != np.round(index)).any():
+        row = int(np.flatnonzero(((index < 0) | (index >= m["k"]) | (index != np.round(index))).any(1))[0])
+        raise AweError(f"{rspecifier}: key '{keys[row]}' has a cluster id outside 0..{m['k'] - 1}")
+    weight = np.ones_like(weight) if m["top"] == 1 else weight / weight.sum(axis=1, keepdims=True)
+    return model.encode_labels(torch.from_numpy(index.astype(np.int64)).to(device),
+                               torch.from_numpy(weight.astype(np.float32)).to(device)).cpu().numpy()

@@ -5,6 +5,7 @@
 - :class:`UnitInput`: one sequence of discrete frame units per segment: every frame gets
   its nearest codebook centroid (faiss), consecutive repeats are collapsed, ids are
   shifted by one so that 0 pads;
+- :class:`SoftLabelInput`: the soft pseudo-word label of every segment (cluster-skipgram);
 - :class:`LabelInput`: the word type id of every segment (the text topline).
 """
 
@@ -55,6 +56,15 @@ class UnitInput:
     def batch(self, rows: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         padded, lengths = pad_batch([torch.from_numpy(self.seqs[i]) for i in rows])
         return padded.long().to(device), lengths.to(device)
+
+
+@dataclass
+class SoftLabelInput:
+    index: np.ndarray   # [N, top] cluster ids
+    weight: np.ndarray  # [N, top] their weights
+
+    def batch(self, rows: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.from_numpy(self.index[rows]).to(device), torch.from_numpy(self.weight[rows]).to(device)
 
 
 @dataclass

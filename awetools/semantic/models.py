@@ -6,8 +6,9 @@ returns) and has the heads its training loss needs:
 ==================  =========  ==============================================================
 method              input      network and training signal
 ==================  =========  ==============================================================
-cluster-skipgram    vectors    MLP on the frozen phonetic AWE -> K-way softmax; cross-entropy
-                               with the context segment's soft (or hard) pseudo-word label
+cluster-skipgram    vectors    the center's soft pseudo-word label (K-means over frozen phonetic
+                               AWEs) weights a table of K cluster embeddings -> K-way softmax;
+                               cross-entropy with the context segment's soft (or hard) label
 projection          vectors    MLP on the frozen AWE; NT-Xent with context segments as positives
 two-stage           vectors    center MLP and context MLP on frozen AWEs; skipgram with
                                negative sampling (SGNS)
@@ -68,15 +69,43 @@ def nt_xent_pairs(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch
 
 
 class ClusterSkipgram(nn.Module):
-    """Cluster+Skipgram: AWE -> semantic vector -> logits over K pseudo-word clusters."""
+    """Cluster+Skipgram (Jacobs and Kamper 2024): word2vec's skipgram with a softmax over K
+    pseudo-word clusters, where a segment's input is its *soft label* over the clusters
+    instead of a one-hot word: its semantic vector is the label-weighted sum of the
+    cluster embeddings (``clusters``), and ``output`` predicts the context segment's label.
 
-    def __init__(self, in_dim: int, dim: int, hidden: int, k: int):
+    The input is the label, not the phonetic AWE itself: a network over acoustic vectors
+    can only give similar-sounding words similar meanings (Sayeed and Aldarmaki 2023),
+    while a table gives every cluster a free vector, as word2vec gives every word.
+    ``encode`` computes the labels of phonetic AWEs as ``awe cluster`` does (softmax over
+    the ``top`` nearest of the ``centroids``, a buffer saved with the weights, at
+    ``temperature``), so ``awe embed`` works on segments the clustering never saw.
+    """
+
+    def __init__(self, in_dim: int, dim: int, k: int, top: int, temperature: float,
+                 spherical: bool = False):
         super().__init__()
-        self.encoder = mlp(in_dim, dim, hidden)
+        self.top, self.temperature, self.spherical = min(top, k), temperature, spherical
+        self.register_buffer("centroids", torch.zeros(k, in_dim))
+        self.clusters = nn.Embedding(k, dim)
         self.output = nn.Linear(dim, k)
+        nn.init.uniform_(self.clusters.weight, -0.5 / dim, 0.5 / dim)  # word2vec's input init
+
+    def soft_labels(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cluster ids ``[B, top]`` and weights ``[B, top]`` of phonetic AWEs ``x`` ``[B, in_dim]``."""
+        if self.spherical:
+            x = F.normalize(x, dim=1)
+        c = self.centroids
+        d2 = ((x * x).sum(1, keepdim=True) - 2 * x @ c.T + (c * c).sum(1)[None, :]).clamp_min(0)
+        dist, index = d2.topk(self.top, dim=1, largest=False)
+        return index, torch.softmax(-dist / self.temperature, dim=1)
+
+    def encode_labels(self, index: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        """Semantic vectors ``[B, dim]`` of soft labels (``index``, ``weight`` ``[B, top]``)."""
+        return (self.clusters(index) * weight.unsqueeze(-1)).sum(1)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
+        return self.encode_labels(*self.soft_labels(x))
 
 
 class Projection(nn.Module):
@@ -163,7 +192,8 @@ def build_semantic_model(config: dict) -> nn.Module:
     method = m.get("method")
     try:
         if method == "cluster-skipgram":
-            return ClusterSkipgram(m["in_dim"], m["dim"], m["hidden"], m["k"])
+            return ClusterSkipgram(m["in_dim"], m["dim"], m["k"], m["top"], m["temperature"],
+                                   m.get("spherical", False))
         if method == "projection":
             return Projection(m["in_dim"], m["dim"], m["hidden"])
         if method == "two-stage":
@@ -178,5 +208,6 @@ def build_semantic_model(config: dict) -> nn.Module:
         if method == "text":
             return TextSkipgram(m["vocab"], m["dim"])
     except KeyError as exc:
-        raise AweError(f"semantic model config for '{method}' lacks '{exc.args[0]}'") from None
+        raise AweError(f"semantic model config for '{method}' lacks '{exc.args[0]}' (a model dir of an "
+                       "older awetools? train it again)") from None
     raise AweError(f"unknown semantic method '{method}' (one of {', '.join(METHODS)})")

@@ -42,6 +42,7 @@ import numpy as np
 import torch
 
 from awetools.cluster.clusterdir import ClusterDir
+from awetools.cluster.soft import SoftLabels
 from awetools.cluster.kmeans import KMeansOptions, kmeans
 from awetools.errors import AweError
 from awetools.io.atomic import atomic_dir
@@ -55,7 +56,8 @@ from awetools.models.modeldir import CONFIG, WEIGHTS, load_model, load_weights, 
 from awetools.progress import progress
 from awetools.semantic.context import ContextPairs, EpochPairs, aligned_keys, held_out
 from awetools.semantic.curves import EpochWordsim
-from awetools.semantic.inputs import FeatureInput, LabelInput, UnitInput, VectorInput, frame_units
+from awetools.semantic.inputs import (FeatureInput, LabelInput, SoftLabelInput, UnitInput,
+                                      VectorInput, frame_units)
 from awetools.semantic.modeldir import VECTORS, format_header
 from awetools.semantic.models import INPUT_KIND, METHODS, build_semantic_model
 from awetools.semantic.objectives import LossOptions, SkipgramTask
@@ -193,10 +195,9 @@ def prepare(run: SkipgramTraining, data: DataDir) -> Prepared:
         x = rows[order]
         model.update(in_dim=int(x.shape[1]), hidden=hidden)
         if run.method == "cluster-skipgram":
-            model["k"] = clusters.k
+            return prepare_cluster_skipgram(run, kept, model, clusters, soft, items)
         noise = sgns_noise if run.method == "two-stage" else None
-        return Prepared(kept, VectorInput(np.ascontiguousarray(x)), model,
-                        soft if run.method == "cluster-skipgram" else None, noise, items=items)
+        return Prepared(kept, VectorInput(np.ascontiguousarray(x)), model, noise=noise, items=items)
     feats = [rows[i] for i in order]
     feat_dim = int(feats[0].shape[1])
     if run.method == "units":
@@ -212,6 +213,24 @@ def prepare(run: SkipgramTraining, data: DataDir) -> Prepared:
     phonetic, state = contrastive_init(run, feat_dim, hidden)
     model["phonetic"] = phonetic
     return Prepared(kept, FeatureInput(feats), model, init_state=state, items=items)
+
+
+def prepare_cluster_skipgram(run: SkipgramTraining, kept: list[str], model: dict,
+                             clusters: ClusterDir, soft: SoftLabels, items: np.ndarray) -> Prepared:
+    """Soft labels as input and targets; the centroids and labelling rule go with the model,
+    so that ``awe embed`` labels new AWEs as ``awe cluster`` did (top 1 with ``--hard``)."""
+    if clusters.centroids.shape[1] != model["in_dim"]:
+        raise AweError(f"{clusters.path}: centroids are {clusters.centroids.shape[1]}-dim, "
+                       f"the --embeddings {model['in_dim']}-dim (clustered from other vectors?)")
+    index, weight = soft.index, soft.weight
+    if run.loss.hard:  # one-hot cluster ids in and out: word2vec over pseudo-words
+        index, weight = index[:, :1], np.ones_like(weight[:, :1])
+    model.update(k=clusters.k, top=int(index.shape[1]), temperature=clusters.temperature,
+                 spherical=clusters.spherical)
+    model.pop("hidden")
+    state = {"centroids": torch.from_numpy(clusters.centroids)}
+    return Prepared(kept, SoftLabelInput(np.ascontiguousarray(index), np.ascontiguousarray(weight)),
+                    model, soft, init_state=state, items=items)
 
 
 def prepare_text(run: SkipgramTraining, data: DataDir) -> Prepared:

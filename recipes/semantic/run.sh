@@ -194,6 +194,7 @@ ladder() {
               e_kmeans_english e_kmeans_english_full; do
     local input=h5:$awe_h5/phonetic.h5
     [[ "$rung" == e_* ]] && input=h5:$awe_h5/phonetic_english.h5
+    [[ "$rung" == [bc]_* ]] && input=h5:$l/oracle_clusters/soft.h5   # the oracle labels themselves
     awe embed "$l/$rung" "$input" "h5:$l/$rung.h5"
     awe eval wordsim "h5:$l/$rung.h5" --labels "$words/text" --pairs "$wordsim" \
       --min-count "$wordsim_min_count" --reference "$text_vectors" --seed "$seed" --json "$r/$rung.json"
