@@ -48,6 +48,18 @@ def test_unwritable_word_left_silent():
     assert len(said[1].samples) > 0
 
 
+
+@pytest.mark.skipif("hi" not in installed_voices(), reason="festvox-hi-nsk is not installed")
+def test_word_that_crashes_festival_left_silent(caplog):
+    """festvox-hi-nsk segfaults on the Latin word 'is' (wordfreq's Hindi list has a few):
+    that word is left silent, the words around it are said."""
+    voice = next(v for v in CATALOGUE if v.language == "hi")
+    said = synthesize(voice, [Request("नमस्ते", 1.0, 1.0), Request("is", 1.0, 1.0), Request("पानी", 1.0, 1.0)])
+    assert len(said[1].samples) == 0 and said[1].phonemes == []
+    assert len(said[0].samples) > 0 and len(said[2].samples) > 0
+    assert "festival crashed (signal 11) saying 'is'" in caplog.text
+
+
 def test_token_request_and_resampling_rate():
     speaker = make_speakers("it", "train", 1, 0, "festival")[0]
     request = festival_request(speaker, "sole", TokenVoice(rate=175, pitch=50))

@@ -30,9 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from awetools.errors import AweError
+from awetools.log import get_logger
 
 VOICE_ROOT = Path("/usr/share/festival/voices")
 SILENCES = frozenset({"pau", "#", "h#", "sil"})  # the voices' names for silence segments
+log = get_logger(__name__)
 INSTALL_HINT = "sudo make festival-deps (Debian: apt-get install festival festvox-ru festvox-czech-dita ...)"
 
 
@@ -168,24 +170,55 @@ def _cut(path: Path, segments: list[tuple[str, float]]) -> Said:
                 [segments[i][0] for i in spoken])
 
 
+SILENT = Said(np.zeros(0, np.int16), 16000, [])
+
+
+class _Crashed(Exception):
+    """Festival died of a signal (some voices segfault on a few words)."""
+
+
 def synthesize(voice: FestivalVoice, requests: list[Request]) -> list[Said]:
     """Say every request with ``voice`` in one Festival process, each word on its own.
 
-    A word that the voice's text encoding cannot write is left silent (empty samples).
+    A word that the voice's text encoding cannot write is left silent (empty samples), and
+    so is a word that crashes Festival (festvox-hi-nsk segfaults on a few): after a crash
+    the requests are split in halves and said again until the crashing words are alone.
     """
+    sayable = []
+    for request in requests:
+        try:
+            request.word.encode(voice.encoding)
+            sayable.append(request)
+        except UnicodeEncodeError:
+            sayable.append(Request("", request.stretch, request.f0))
+    return _say_isolating_crashes(voice, sayable)
+
+
+def _say_isolating_crashes(voice: FestivalVoice, requests: list[Request]) -> list[Said]:
+    try:
+        return _say(voice, requests)
+    except _Crashed as crash:
+        if len(requests) == 1:
+            log.warning("festival crashed (%s) saying '%s' with voice %s: the word is left out",
+                        crash, requests[0].word, voice.name)
+            return [SILENT]
+        half = len(requests) // 2
+        return (_say_isolating_crashes(voice, requests[:half])
+                + _say_isolating_crashes(voice, requests[half:]))
+
+
+def _say(voice: FestivalVoice, requests: list[Request]) -> list[Said]:
+    """One Festival process for ``requests``; raises :class:`_Crashed` when a signal ends it."""
+    if not any(r.word for r in requests):
+        return [SILENT] * len(requests)
     binary = festival_binary()
     folder = Path(tempfile.mkdtemp(prefix="awe-festival-"))
     try:
-        sayable = []
-        for request in requests:
-            try:
-                request.word.encode(voice.encoding)
-                sayable.append(request)
-            except UnicodeEncodeError:
-                sayable.append(Request("", request.stretch, request.f0))
         program = folder / "say.scm"
-        program.write_bytes(script(voice, sayable, folder).encode(voice.encoding))
+        program.write_bytes(script(voice, requests, folder).encode(voice.encoding))
         run = subprocess.run([binary, "-b", str(program)], capture_output=True, stdin=subprocess.DEVNULL)
+        if run.returncode < 0:
+            raise _Crashed(f"signal {-run.returncode}")
         segments_file = folder / "segments"
         if run.returncode != 0 or not segments_file.is_file():
             message = (run.stderr or run.stdout).decode("utf-8", "replace").strip().splitlines()
@@ -195,7 +228,7 @@ def synthesize(voice: FestivalVoice, requests: list[Request]) -> list[Said]:
         for line in segments_file.read_text(encoding=voice.encoding).splitlines():
             index, name, end = line.split(" ")
             segments.setdefault(index, []).append((name, float(end)))
-        return [_cut(folder / f"{i}.wav", segments.get(str(i), [])) if r.word else
-                Said(np.zeros(0, np.int16), 16000, []) for i, r in enumerate(sayable)]
+        return [_cut(folder / f"{i}.wav", segments.get(str(i), [])) if r.word else SILENT
+                for i, r in enumerate(requests)]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
