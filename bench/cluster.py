@@ -74,6 +74,13 @@ def main() -> None:
         note = (f"{args.niter} iterations" if init == "random" else
                 f"greedy k-means++ on {opts.init_points_per_centroid} x K vectors, {args.niter} iterations")
         add(f"awe K-means ({init} init)", result.centroids, sec, note)
+    everything = -(-args.n // args.k)  # --init-points-per-centroid that seeds on every vector
+    opts = KMeansOptions(k=args.k, niter=args.niter, seed=args.seed, device="cpu",
+                         init_points_per_centroid=everything)
+    result, sec = timed(lambda: kmeans(x, opts))
+    add(f"awe K-means (kmeans++ on all vectors, --init-points-per-centroid {everything})",
+        result.centroids, sec, f"greedy k-means++ on all {args.n:,} vectors, as scikit-learn seeds, "
+        f"{args.niter} iterations")
     opts = KMeansOptions(k=args.k, niter=args.niter, nredo=2, seed=args.seed, device="cpu")
     result, sec = timed(lambda: kmeans(x, opts))
     add("awe K-means (kmeans++ init, --restarts 2)", result.centroids, sec,
