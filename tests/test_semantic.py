@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from awetools.cluster.clusterdir import nearest_labels
 from awetools.cluster.soft import SoftLabels
 from awetools.io.datadir import DataDir, Segment
 from awetools.io.tables import read_vectors, write_vectors, open_writer
@@ -119,34 +120,32 @@ def test_losses_by_hand():
 
 def test_cluster_skipgram_embeds_the_label_weighted_cluster_vectors():
     torch.manual_seed(0)
-    model = ClusterSkipgram(in_dim=3, dim=4, k=5, top=2, temperature=0.5)
+    model = ClusterSkipgram(in_dim=3, dim=4, k=5)
     index = torch.tensor([[2, 0], [4, 4]])
     weight = torch.tensor([[0.75, 0.25], [1.0, 0.0]])
     table = model.clusters.weight.detach()
     expected = torch.stack([0.75 * table[2] + 0.25 * table[0], table[4]])
-    assert torch.allclose(model.encode_labels(index, weight), expected, atol=1e-7)
-    # encode labels AWEs as awe cluster does: softmax of -d^2 / T over the top nearest centroids
-    model.centroids.copy_(torch.tensor([[0.0, 0, 0], [1, 0, 0], [0, 2, 0], [0, 0, 3], [5, 5, 5]]))
-    idx, w = model.soft_labels(torch.tensor([[0.9, 0.0, 0.0]]))
+    assert torch.allclose(model.encode(index, weight), expected, atol=1e-7)
+    # new AWEs are labelled as awe cluster does: softmax of -d^2 / T over the top nearest centroids
+    centroids = np.array([[0.0, 0, 0], [1, 0, 0], [0, 2, 0], [0, 0, 3], [5, 5, 5]], dtype=np.float32)
+    idx, w = nearest_labels(np.array([[0.9, 0.0, 0.0]], dtype=np.float32), centroids, 2, 0.5, False)
     assert idx.tolist() == [[1, 0]]  # squared distances 0.01 and 0.81
-    assert w[0, 0].item() == pytest.approx(1 / (1 + np.exp(-(0.81 - 0.01) / 0.5)), rel=1e-5)
+    assert w[0, 0] == pytest.approx(1 / (1 + np.exp(-(0.81 - 0.01) / 0.5)), rel=1e-5)
 
 
-def test_soft_labels_of_the_model_match_awe_cluster(clusters, corpus):
+def test_soft_labels_of_new_awes_match_awe_cluster(clusters, corpus):
     from awetools.cluster.clusterdir import ClusterDir
     cdir = ClusterDir.load(clusters)
     keys, x = read_vectors(f"ark:{corpus / 'emb.ark'}")
-    model = ClusterSkipgram(x.shape[1], 4, cdir.k, cdir.top, cdir.temperature, cdir.spherical)
-    model.centroids.copy_(torch.from_numpy(cdir.centroids))
-    index, weight = model.soft_labels(torch.from_numpy(x))
+    index, weight = nearest_labels(x, cdir.centroids, cdir.top, cdir.temperature, cdir.spherical)
     rows = [cdir.soft.keys.index(k) for k in keys]
-    assert np.array_equal(index.numpy(), cdir.soft.index[rows])
-    assert np.allclose(weight.numpy(), cdir.soft.weight[rows], atol=1e-5)
+    assert np.array_equal(index, cdir.soft.index[rows])
+    assert np.allclose(weight, cdir.soft.weight[rows], atol=1e-5)
 
 
 def test_hard_labels_are_one_hot_in_and_out():
     torch.manual_seed(0)
-    model = ClusterSkipgram(in_dim=3, dim=4, k=5, top=2, temperature=1.0)
+    model = ClusterSkipgram(in_dim=3, dim=4, k=5)
     soft = SoftLabels(list("abcd"), np.array([[2, 0], [1, 3], [4, 2], [0, 1]]),
                       np.array([[0.6, 0.4], [0.9, 0.1], [0.5, 0.5], [0.7, 0.3]], dtype=np.float32))
     center, context = np.array([0, 1, 2]), np.array([1, 2, 3])
@@ -155,7 +154,7 @@ def test_hard_labels_are_one_hot_in_and_out():
         task = SkipgramTask("cluster-skipgram", model, SoftLabelInput(index, weight), LossOptions(hard=hard),
                             torch.device("cpu"), soft)
         got = task.loss(center, context, np.random.default_rng(0)).item()
-        vectors = model.encode_labels(torch.from_numpy(index[center]), torch.from_numpy(weight[center]))
+        vectors = model.encode(torch.from_numpy(index[center]), torch.from_numpy(weight[center]))
         logp = torch.log_softmax(model.output(vectors), 1)
         idx, w = soft.index[context], soft.weight[context]
         if hard:

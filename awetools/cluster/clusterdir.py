@@ -52,6 +52,15 @@ def label_quality(keys: list[str], assign: np.ndarray, labels_path: str | Path) 
             "labelled": int(rows.size), "word_types": int(np.unique(words).size)}
 
 
+def nearest_labels(x: np.ndarray, centroids: np.ndarray, top: int, temperature: float,
+                   spherical: bool, gpu: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster ids ``[N, top]`` of the ``top`` nearest centroids of each row and their
+    weights (softmax of ``-d^2 / temperature``): the labels of ``awe cluster``, and of new
+    segments with the centroids of a cluster dir."""
+    dist, idx = nearest(prepare(x, spherical), centroids, top, gpu)
+    return idx, softmax_neg_distances(dist, temperature)
+
+
 def soft_labels(x: np.ndarray, keys: list[str], result: KMeansResult, spherical: bool,
                 options: SoftOptions, own_first: bool = False) -> tuple[SoftLabels, float]:
     """Soft labels of every row of ``x`` and the temperature actually used.
@@ -67,8 +76,8 @@ def soft_labels(x: np.ndarray, keys: list[str], result: KMeansResult, spherical:
     if temperature is None:
         temperature = max(float(result.distances.mean()), 1e-12)
     if not own_first:
-        dist, idx = nearest(prepare(x, spherical), result.centroids, top, result.gpu)
-        return SoftLabels(keys, idx, softmax_neg_distances(dist, temperature)), temperature
+        idx, weight = nearest_labels(x, result.centroids, top, temperature, spherical, result.gpu)
+        return SoftLabels(keys, idx, weight), temperature
     dist, idx = nearest(prepare(x, spherical), result.centroids, min(top + 1, len(result.centroids)),
                         result.gpu)
     others = np.argsort(idx == result.assign[:, None], axis=1, kind="stable")[:, :top - 1]

@@ -58,9 +58,18 @@ def read_soft_labels(rspecifier: str) -> SoftLabels:
         raise AweError(f"{rspecifier}: key '{bad}' is not a [2, top] soft label matrix "
                        "(row 0 cluster ids, row 1 weights) like its neighbours")
     stacked = np.stack(mats)
-    index = stacked[:, 0, :]
-    if (index < 0).any() or (index != np.round(index)).any():
-        row = int(np.flatnonzero(((index < 0) | (index != np.round(index))).any(axis=1))[0])
-        raise AweError(f"{rspecifier}: key '{keys[row]}' has a cluster id that is not a "
-                       "non-negative integer")
-    return SoftLabels(keys, index.astype(np.int64), stacked[:, 1, :].astype(np.float32))
+    index = check_cluster_ids(rspecifier, keys, stacked[:, 0, :])
+    return SoftLabels(keys, index, stacked[:, 1, :].astype(np.float32))
+
+
+def check_cluster_ids(rspecifier: str, keys: list[str], index: np.ndarray, k: int | None = None) -> np.ndarray:
+    """``index`` (row 0 of soft labels, float) as int64, refusing a row with an id that is not a
+    non-negative integer (or not below ``k``), naming its key."""
+    wrong = (index < 0) | (index != np.round(index))
+    if k is not None:
+        wrong |= index >= k
+    if wrong.any():
+        row = int(np.flatnonzero(wrong.any(axis=1))[0])
+        what = "that is not a non-negative integer" if k is None else f"outside 0..{k - 1}"
+        raise AweError(f"{rspecifier}: key '{keys[row]}' has a cluster id {what}")
+    return index.astype(np.int64)

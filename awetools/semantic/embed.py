@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from awetools.cluster.clusterdir import nearest_labels
+from awetools.cluster.soft import check_cluster_ids
 from awetools.errors import AweError
 from awetools.io.tables import open_writer
 from awetools.models.embed import checked_chunks, length_batches, pad_batch
@@ -68,31 +70,44 @@ def embed_semantic_table(model_dir: str | Path, rspecifier: str, wspecifier: str
                 if clustered and mats[0].shape[1] != dim:
                     raise AweError(f"{rspecifier}: key '{keys[0]}' has {mats[0].shape[1]}-dim vectors; "
                                    f"the model in {model_dir} expects {dim}-dim AWEs or [2, top] soft labels")
-                bad = next((k for k, x in zip(keys, mats) if x.shape[0] != 1), None)
-                if kind == "vectors" and bad is not None:
+                bad = next((k for k, x in zip(keys, mats) if x.shape[0] != 1), None) if kind == "vectors" else None
+                if bad is not None:
                     raise AweError(f"{rspecifier}: key '{bad}' is a matrix; the model in {model_dir} "
                                    "reads one phonetic AWE per segment (run awe embed with the "
                                    "phonetic model first)")
-                vectors = embed_inputs(model, kind, mats, batch_size, device)
+                vectors = (embed_awes(model, np.concatenate(mats), m, device) if clustered else
+                           embed_inputs(model, kind, mats, batch_size, device))
             writer.write_vectors(keys, vectors)
             count += len(keys)
             bar.update(len(keys))
     return count
 
 
-@torch.no_grad()
+def embed_awes(model: torch.nn.Module, x: np.ndarray, m: dict, device: torch.device | str) -> np.ndarray:
+    """Semantic vectors of phonetic AWEs ``[N, D]`` with a cluster-skipgram model: labelled
+    against the model's centroids as ``awe cluster`` labelled its training segments."""
+    index, weight = nearest_labels(x, model.centroids.cpu().numpy(), m["top"], m["temperature"],
+                                   m.get("spherical", False))
+    return _encode_labels(model, index, weight, m, device)
+
+
 def embed_soft_labels(model: torch.nn.Module, rspecifier: str, keys: list[str], mats: list[np.ndarray],
                       m: dict, device: torch.device | str) -> np.ndarray:
-    """Semantic vectors of soft labels (``[2, top]``: cluster ids, weights) with a cluster-skipgram
-    model; a ``--hard`` model (top 1) reads the first, most probable cluster only, as in training."""
+    """Semantic vectors of soft labels (``[2, top]``: cluster ids, weights) with a cluster-skipgram model."""
     bad = next((k for k, x in zip(keys, mats) if x.shape[0] != 2), None)
     if bad is not None:
         raise AweError(f"{rspecifier}: key '{bad}' is not a [2, top] soft label like the first key")
     labels = np.stack(mats)
-    index, weight = labels[:, 0, :m["top"]], labels[:, 1, :m["top"]]
-    if (index < 0).any() or (index >= m["k"]).any() or (index != np.round(index)).any():
-        row = int(np.flatnonzero(((index < 0) | (index >= m["k"]) | (index != np.round(index))).any(1))[0])
-        raise AweError(f"{rspecifier}: key '{keys[row]}' has a cluster id outside 0..{m['k'] - 1}")
-    weight = np.ones_like(weight) if m["top"] == 1 else weight / weight.sum(axis=1, keepdims=True)
-    return model.encode_labels(torch.from_numpy(index.astype(np.int64)).to(device),
-                               torch.from_numpy(weight.astype(np.float32)).to(device)).cpu().numpy()
+    index = check_cluster_ids(rspecifier, keys, labels[:, 0, :m["top"]], m["k"])
+    weight = labels[:, 1, :m["top"]]
+    return _encode_labels(model, index, weight / weight.sum(axis=1, keepdims=True), m, device)
+
+
+@torch.no_grad()
+def _encode_labels(model: torch.nn.Module, index: np.ndarray, weight: np.ndarray, m: dict,
+                   device: torch.device | str) -> np.ndarray:
+    """A ``--hard`` model (top 1) reads the most probable cluster with weight 1, as in training."""
+    if m["top"] == 1:
+        weight = np.ones_like(weight)
+    return model.encode(torch.from_numpy(index.astype(np.int64)).to(device),
+                        torch.from_numpy(weight.astype(np.float32)).to(device)).cpu().numpy()

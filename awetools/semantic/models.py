@@ -76,36 +76,21 @@ class ClusterSkipgram(nn.Module):
 
     The input is the label, not the phonetic AWE itself: a network over acoustic vectors
     can only give similar-sounding words similar meanings (Sayeed and Aldarmaki 2023),
-    while a table gives every cluster a free vector, as word2vec gives every word.
-    ``encode`` computes the labels of phonetic AWEs as ``awe cluster`` does (softmax over
-    the ``top`` nearest of the ``centroids``, a buffer saved with the weights, at
-    ``temperature``), so ``awe embed`` works on segments the clustering never saw.
+    while a table gives every cluster a free vector, as word2vec gives every word.  The
+    ``centroids`` (a buffer saved with the weights) let ``awe embed`` label new AWEs as
+    ``awe cluster`` did (:func:`awetools.cluster.clusterdir.nearest_labels`).
     """
 
-    def __init__(self, in_dim: int, dim: int, k: int, top: int, temperature: float,
-                 spherical: bool = False):
+    def __init__(self, in_dim: int, dim: int, k: int):
         super().__init__()
-        self.top, self.temperature, self.spherical = min(top, k), temperature, spherical
         self.register_buffer("centroids", torch.zeros(k, in_dim))
         self.clusters = nn.Embedding(k, dim)
         self.output = nn.Linear(dim, k)
         nn.init.uniform_(self.clusters.weight, -0.5 / dim, 0.5 / dim)  # word2vec's input init
 
-    def soft_labels(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Cluster ids ``[B, top]`` and weights ``[B, top]`` of phonetic AWEs ``x`` ``[B, in_dim]``."""
-        if self.spherical:
-            x = F.normalize(x, dim=1)
-        c = self.centroids
-        d2 = ((x * x).sum(1, keepdim=True) - 2 * x @ c.T + (c * c).sum(1)[None, :]).clamp_min(0)
-        dist, index = d2.topk(self.top, dim=1, largest=False)
-        return index, torch.softmax(-dist / self.temperature, dim=1)
-
-    def encode_labels(self, index: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    def encode(self, index: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         """Semantic vectors ``[B, dim]`` of soft labels (``index``, ``weight`` ``[B, top]``)."""
         return (self.clusters(index) * weight.unsqueeze(-1)).sum(1)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encode_labels(*self.soft_labels(x))
 
 
 class Projection(nn.Module):
@@ -192,8 +177,7 @@ def build_semantic_model(config: dict) -> nn.Module:
     method = m.get("method")
     try:
         if method == "cluster-skipgram":
-            return ClusterSkipgram(m["in_dim"], m["dim"], m["k"], m["top"], m["temperature"],
-                                   m.get("spherical", False))
+            return ClusterSkipgram(m["in_dim"], m["dim"], m["k"])
         if method == "projection":
             return Projection(m["in_dim"], m["dim"], m["hidden"])
         if method == "two-stage":

@@ -41,8 +41,7 @@ class SkipgramTask:
     def _encode(self, rows: np.ndarray) -> torch.Tensor:
         """Encode each distinct row once; returns vectors in the order of ``rows``."""
         unique, inverse = np.unique(rows, return_inverse=True)
-        encode = self.model.encode_labels if self.method == "cluster-skipgram" else self.model.encode
-        vectors = encode(*self.inputs.batch(unique, self.device))
+        vectors = self.model.encode(*self.inputs.batch(unique, self.device))
         return vectors[torch.from_numpy(inverse).to(self.device)]
 
     def _negatives(self, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -193,9 +193,10 @@ def prepare(run: SkipgramTraining, data: DataDir) -> Prepared:
     sgns_noise = (unigram_noise(items) if items is not None else np.full(len(kept), 1.0 / len(kept)))
     if kind == "vectors":
         x = rows[order]
-        model.update(in_dim=int(x.shape[1]), hidden=hidden)
+        model["in_dim"] = int(x.shape[1])
         if run.method == "cluster-skipgram":
             return prepare_cluster_skipgram(run, kept, model, clusters, soft, items)
+        model["hidden"] = hidden
         noise = sgns_noise if run.method == "two-stage" else None
         return Prepared(kept, VectorInput(np.ascontiguousarray(x)), model, noise=noise, items=items)
     feats = [rows[i] for i in order]
@@ -227,7 +228,6 @@ def prepare_cluster_skipgram(run: SkipgramTraining, kept: list[str], model: dict
         index, weight = index[:, :1], np.ones_like(weight[:, :1])
     model.update(k=clusters.k, top=int(index.shape[1]), temperature=clusters.temperature,
                  spherical=clusters.spherical)
-    model.pop("hidden")
     state = {"centroids": torch.from_numpy(clusters.centroids)}
     return Prepared(kept, SoftLabelInput(np.ascontiguousarray(index), np.ascontiguousarray(weight)),
                     model, soft, init_state=state, items=items)
