@@ -68,23 +68,21 @@ def main() -> None:
                      "inertia": inertia(x, centroids), "note": note})
         print(f"  {name}: {seconds:.1f} s", file=sys.stderr)
 
-    for init in ("random", "kmeans++"):
-        opts = KMeansOptions(k=args.k, niter=args.niter, seed=args.seed, init=init, device="cpu")
+    variants = [  # name, options, note
+        ("awe K-means (default)", {},
+         "greedy k-means++ on 10 x K vectors; 8 of the {niter} iterations with swap rounds"),
+        ("awe K-means (--init random)", {"init": "random"},
+         "random vectors as centroids; 8 of the {niter} iterations with swap rounds"),
+        ("awe K-means (--swap-rounds 0 --init-points-per-centroid 50)",
+         {"swap_rounds": 0, "init_points_per_centroid": 50},
+         "greedy k-means++ on 50 x K vectors, {niter} Lloyd iterations (before swap rounds)"),
+        ("awe K-means (--swap-rounds 0 --init random)", {"swap_rounds": 0, "init": "random"},
+         "faiss's random init, {niter} Lloyd iterations"),
+    ]
+    for name, overrides, note in variants:
+        opts = KMeansOptions(k=args.k, niter=args.niter, seed=args.seed, device="cpu", **overrides)
         result, sec = timed(lambda: kmeans(x, opts))
-        note = (f"{args.niter} iterations" if init == "random" else
-                f"greedy k-means++ on {opts.init_points_per_centroid} x K vectors, {args.niter} iterations")
-        add(f"awe K-means ({init} init)", result.centroids, sec, note)
-    everything = -(-args.n // args.k)  # --init-points-per-centroid that seeds on every vector
-    opts = KMeansOptions(k=args.k, niter=args.niter, seed=args.seed, device="cpu",
-                         init_points_per_centroid=everything)
-    result, sec = timed(lambda: kmeans(x, opts))
-    add(f"awe K-means (kmeans++ on all vectors, --init-points-per-centroid {everything})",
-        result.centroids, sec, f"greedy k-means++ on all {args.n:,} vectors, as scikit-learn seeds, "
-        f"{args.niter} iterations")
-    opts = KMeansOptions(k=args.k, niter=args.niter, nredo=2, seed=args.seed, device="cpu")
-    result, sec = timed(lambda: kmeans(x, opts))
-    add("awe K-means (kmeans++ init, --restarts 2)", result.centroids, sec,
-        f"two k-means++ initialisations, {args.niter} iterations each, the lower objective kept")
+        add(name, result.centroids, sec, note.format(niter=args.niter))
 
     def faiss_plus_plus():
         km = faiss.Kmeans(args.dim, args.k, niter=args.niter, seed=args.seed, max_points_per_centroid=256,

@@ -9,7 +9,8 @@ import pytest
 
 from awetools.cli.main import main
 from awetools.cluster.clusterdir import ClusterDir
-from awetools.cluster.kmeans import KMeansOptions, greedy_kmeans_pp, kmeans
+from awetools.cluster.kmeans import (KMeansOptions, cluster_means, greedy_kmeans_pp, kmeans,
+                                     removable_centroids, swap_refine)
 from awetools.cluster.quality import nmi, purity
 from awetools.cluster.soft import softmax_neg_distances
 from awetools.io.tables import write_vectors
@@ -71,9 +72,38 @@ def test_inertia_within_1_percent_of_sklearn_on_zipfian_words():
     ours = np.mean([kmeans(x, KMeansOptions(k=60, seed=s, device="cpu")).inertia for s in seeds])
     theirs = np.mean([KMeans(60, n_init=1, max_iter=20, random_state=s).fit(x).inertia_
                       for s in seeds])
-    plain = np.mean([kmeans(x, KMeansOptions(k=60, seed=s, init="random", device="cpu")).inertia
-                     for s in seeds])
+    plain = np.mean([kmeans(x, KMeansOptions(k=60, seed=s, init="random", swap_rounds=0,
+                                             device="cpu")).inertia for s in seeds])
     assert ours < 1.01 * theirs and plain > 1.2 * theirs
+
+
+def test_cluster_means_by_hand():
+    x = np.array([[0, 0], [2, 0], [0, 4]], np.float32)
+    old = np.array([[9, 9], [9, 9], [3, 4]], np.float32)
+    np.testing.assert_allclose(cluster_means(x, np.array([0, 0, 1]), old, spherical=False),
+                               [[1, 0], [0, 4], [3, 4]])  # the empty cluster 2 keeps its centroid
+    np.testing.assert_allclose(cluster_means(x, np.array([0, 0, 1]), old, spherical=True),
+                               [[1, 0], [0, 1], [0.6, 0.8]], atol=1e-6)
+
+
+def test_removable_centroids_by_hand():
+    # c0, c1 share blob A; c2 serves B, c3 serves C, whose second choice is c2.
+    # cost of removal: c0 0.1 + 0.1, c1 0.2 + 0.2, c2 100 + 100, c3 50
+    assign2 = np.array([[0, 1], [0, 1], [1, 0], [1, 0], [2, 0], [2, 0], [3, 2]])
+    dist2 = np.array([[0, 0.1], [0, 0.1], [0, 0.2], [0, 0.2], [0, 100], [0, 100], [0, 50]])
+    assert removable_centroids(assign2, dist2, 4, 1).tolist() == [0]
+    # c1 and c2 would hand their vectors to c0, removed first: passed over; c3 (to c2) is not
+    assert removable_centroids(assign2, dist2, 4, 2).tolist() == [0, 3]
+
+
+def test_swap_rounds_move_a_centroid_from_a_split_blob_to_an_unserved_one():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0, 0], [50, 0, 0], [0, 50, 0]], np.float32)
+    x = (np.repeat(centres, 40, axis=0) + 0.1 * rng.normal(size=(120, 3))).astype(np.float32)
+    start = x[[0, 1, 40]]  # two centroids in blob 0, one in blob 1, none in blob 2
+    best, objectives = swap_refine(x, start, 3, 120, np.random.default_rng(0))
+    assert sorted(np.argmin(((best[:, None] - centres) ** 2).sum(-1), axis=1)) == [0, 1, 2]
+    assert objectives[0] > 40 * 50 ** 2 and min(objectives) < 120 * 3 * 0.1 ** 2 * 2
 
 
 def test_spherical_centroids_are_unit_vectors():
@@ -164,6 +194,13 @@ def test_labels_matching_nothing_and_existing_output(table, capsys):
     (tmp / "exists").mkdir()
     assert main(["cluster", "-k", "2", f"ark:{tmp / 'e.ark'}", str(tmp / "exists")]) == 1
     assert "use --overwrite" in capsys.readouterr().err
+
+
+def test_negative_swap_rounds(table, capsys):
+    tmp, *_ = table
+    assert main(["cluster", "-k", "2", "--swap-rounds", "-1", f"ark:{tmp / 'e.ark'}", str(tmp / "o")]) == 1
+    assert "--swap-rounds must be 0 or more (got -1)" in capsys.readouterr().err
+    assert not (tmp / "o").exists()
 
 
 def test_bad_usage_exits_2(table):

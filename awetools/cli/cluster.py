@@ -17,10 +17,11 @@ def cluster_command(
     rspecifier: str = typer.Argument(..., help="Segment embeddings, e.g. scp:emb.scp or h5:emb.h5."),
     out_dir: Path = typer.Argument(..., help="Cluster dir to write."),
     k: int | None = typer.Option(None, "--k", "-k", help="Number of clusters (required unless --oracle)."),
-    iterations: int = typer.Option(20, "--iterations", help="Lloyd iterations per restart."),
+    iterations: int = typer.Option(KMeansOptions.niter, "--iterations", help="Lloyd iterations per restart (swap rounds included)."),
     restarts: int = typer.Option(1, "--restarts", help="Restarts (faiss nredo); the lowest objective wins."),
     init: str = typer.Option("kmeans++", "--init", help="Centroid initialisation: kmeans++ (greedy, as scikit-learn) or random (faster, worse on Zipfian data)."),
-    init_points_per_centroid: int = typer.Option(50, "--init-points-per-centroid", help="kmeans++ runs on a random sample of K times this many vectors."),
+    init_points_per_centroid: int = typer.Option(KMeansOptions.init_points_per_centroid, "--init-points-per-centroid", help="kmeans++, and the re-seeding of the swap rounds, draw from a random sample of K times this many vectors."),
+    swap_rounds: int = typer.Option(KMeansOptions.swap_rounds, "--swap-rounds", help="The first N Lloyd iterations also move the least useful centroids to where the objective drops most (0: plain Lloyd; at most --iterations - 1)."),
     spherical: bool = typer.Option(False, "--spherical/--euclidean", help="Cosine K-means on L2-normalised vectors, or plain Euclidean."),
     temperature: float | None = typer.Option(None, "--temperature", help="Soft-label temperature T in exp(-d^2/T) (default: mean squared distance to own centroid)."),
     top_k: int = typer.Option(5, "--top-k", help="Nearest centroids kept in each soft label."),
@@ -48,7 +49,8 @@ def cluster_command(
         raise typer.BadParameter("--k is required (or --oracle)", param_hint="--k")
     options = KMeansOptions(k=k or 1, niter=iterations, nredo=restarts, seed=seed, spherical=spherical,
                             init=init, max_points_per_centroid=max_points_per_centroid,
-                            init_points_per_centroid=init_points_per_centroid, device=device)
+                            init_points_per_centroid=init_points_per_centroid, swap_rounds=swap_rounds,
+                            device=device)
     summary = cluster_table(rspecifier, out_dir, options, SoftOptions(temperature, top_k),
                             labels=labels, overwrite=overwrite, oracle=oracle)
     line = (f"awe cluster: K={summary['k']} N={summary['n']} inertia={summary['inertia']:.6g} "
