@@ -70,9 +70,9 @@ def main() -> None:
 
     variants = [  # name, options, note
         ("awe K-means (default)", {},
-         "greedy k-means++ on 10 x K vectors; 8 of the {niter} iterations with swap rounds"),
+         "greedy k-means++ on {points} x K vectors; {swaps} of the {niter} iterations with swap rounds"),
         ("awe K-means (--init random)", {"init": "random"},
-         "random vectors as centroids; 8 of the {niter} iterations with swap rounds"),
+         "random vectors as centroids; {swaps} of the {niter} iterations with swap rounds"),
         ("awe K-means (--swap-rounds 0 --init-points-per-centroid 50)",
          {"swap_rounds": 0, "init_points_per_centroid": 50},
          "greedy k-means++ on 50 x K vectors, {niter} Lloyd iterations (before swap rounds)"),
@@ -82,7 +82,8 @@ def main() -> None:
     for name, overrides, note in variants:
         opts = KMeansOptions(k=args.k, niter=args.niter, seed=args.seed, device="cpu", **overrides)
         result, sec = timed(lambda: kmeans(x, opts))
-        add(name, result.centroids, sec, note.format(niter=args.niter))
+        add(name, result.centroids, sec, note.format(niter=args.niter, swaps=opts.swap_rounds,
+                                                    points=opts.init_points_per_centroid))
 
     def faiss_plus_plus():
         km = faiss.Kmeans(args.dim, args.k, niter=args.niter, seed=args.seed, max_points_per_centroid=256,
