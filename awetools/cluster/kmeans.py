@@ -3,17 +3,17 @@
 faiss runs Lloyd iterations with BLAS-backed nearest-centroid search; ``nredo`` restarts
 keep the run with the lowest objective.  The default start is *greedy* k-means++
 (:func:`greedy_kmeans_pp`, the variant scikit-learn's ``KMeans`` uses: each new centre is
-the best of ``2 + ln K`` candidates drawn by D^2 sampling) on a small random sample of
-``init_points_per_centroid * K`` vectors, followed by *swap rounds*
-(:func:`swap_refine`): Lloyd iterations that also move the centroids that serve least
-to where the objective drops most.  On Zipfian word clusters Lloyd iterations alone
-cannot repair a poor start (a frequent word split over two centroids, rare words
-merged): faiss's own plain k-means++ ends about 20 % above scikit-learn's inertia,
-greedy k-means++ on 50 x K vectors 1.4 % above; with the swap rounds the result is at
-scikit-learn's inertia in a fraction of its time (bench/cluster.py).  In *spherical*
-mode the vectors are L2-normalised first and centroids are re-normalised every
-iteration (cosine K-means); distances are then squared Euclidean distances between unit
-vectors, ``2 - 2 cos``.
+the best of ``2 + ln K`` candidates drawn by D^2 sampling) on a random sample of
+``init_points_per_centroid * K`` vectors.  faiss's own k-means++ is the plain,
+one-candidate variant; on Zipfian word clusters it ends about 20 % above scikit-learn's
+inertia, and Lloyd iterations cannot repair a poor start.  Optional *swap rounds*
+(:func:`swap_refine`) are Lloyd iterations that also move the centroids that serve least
+to where the objective drops most: on the bench's well-separated word clusters they reach
+scikit-learn's inertia at 7x its speed from a cheap start, but on real AWEs (the semantic
+preset) they end 0.8 % above the default, so they are off by default (bench/cluster.py,
+``man awe-cluster``).  In *spherical* mode the vectors are L2-normalised first and
+centroids are re-normalised every iteration (cosine K-means); distances are then squared
+Euclidean distances between unit vectors, ``2 - 2 cos``.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ class KMeansOptions:
     spherical: bool = False
     init: str = "kmeans++"
     max_points_per_centroid: int = 256
-    init_points_per_centroid: int = 3
-    swap_rounds: int = 12
+    init_points_per_centroid: int = 50
+    swap_rounds: int = 0
     device: str = "auto"
 
     def to_dict(self) -> dict:

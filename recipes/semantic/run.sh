@@ -13,7 +13,7 @@
 #   ./run.sh --corpus ../default/data/semantic --feats ../default/exp/semantic/feats \
 #     --stage 0 --stop-stage 1 && ./run.sh ... --stage 8 --stop-stage 8
 # (a) text skipgram; (b) cluster-skipgram on oracle clusters (true words) with hard and
-# (c) soft labels; (d) on K-means clusters of the multilingual model's AWEs; (e) the same
+# (c) soft labels; (d) on K-means clusters of the multilingual model's AWEs (soft and hard); (e) the same
 # with an English-trained phonetic model (--english-model).  Every rung is scored on the
 # same frequent pairs; the drop between rungs says where meaning is lost.  All rungs get
 # 1M pairs (conf/ladder_speech.conf); (a), (d) and (e) also the text's full budget
@@ -176,6 +176,8 @@ ladder() {
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/oracle_clusters"
   train conf/ladder_speech.conf "$l/d_kmeans_multilingual" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$exp/clusters"
+  train conf/ladder_speech.conf "$l/d_kmeans_multilingual_hard" --method cluster-skipgram --hard \
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$exp/clusters"
   train conf/ladder_text.conf "$l/d_kmeans_multilingual_full" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$exp/clusters"
   [ -f "$awe_h5/phonetic_english.h5" ] || awe embed --nj "$nj" "$english_model" "scp:$train_scp" \
@@ -190,8 +192,8 @@ ladder() {
     awe eval wordsim --vectors "$l/$rung/vectors.txt" --pairs "$wordsim" --counts "$words/text" \
       --min-count "$wordsim_min_count" --reference "$text_vectors" --json "$r/$rung.json"
   done
-  for rung in b_oracle_hard c_oracle_soft d_kmeans_multilingual d_kmeans_multilingual_full \
-              e_kmeans_english e_kmeans_english_full; do
+  for rung in b_oracle_hard c_oracle_soft d_kmeans_multilingual d_kmeans_multilingual_hard \
+              d_kmeans_multilingual_full e_kmeans_english e_kmeans_english_full; do
     local input=h5:$awe_h5/phonetic.h5
     [[ "$rung" == e_* ]] && input=h5:$awe_h5/phonetic_english.h5
     [[ "$rung" == [bc]_* ]] && input=h5:$l/oracle_clusters/soft.h5   # the oracle labels themselves
