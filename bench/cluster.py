@@ -99,8 +99,8 @@ def main() -> None:
                str(args.niter), "--seed", str(args.seed), "--swap-rounds", "12",
                "--init-points-per-centroid", "3", f"h5:{tmp}/x.h5", f"{tmp}/out"]
         _, sec = timed(lambda: subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL))
-        add("awe cluster --swap-rounds 12 --init-points-per-centroid 3 (whole command)", np.load(f"{tmp}/out/centroids.npy"), sec,
-            "read h5 + K-means + soft labels + write dir")
+        add("awe cluster --swap-rounds 12 --init-points-per-centroid 3 (whole command)",
+            np.load(f"{tmp}/out/centroids.npy"), sec, "read h5 + K-means + soft labels + write dir")
 
     mbk = MiniBatchKMeans(n_clusters=args.k, batch_size=4096, max_iter=args.niter, n_init=1,
                           init="k-means++", random_state=args.seed)

@@ -118,7 +118,8 @@ def greedy_d2_picks(x: np.ndarray, norms: np.ndarray, nearest_d2: np.ndarray, co
     for i in range(count):
         total = np.cumsum(nearest_d2, dtype=np.float64)
         if total[-1] > 0:
-            candidates = np.minimum(np.searchsorted(total, rng.random(trials) * total[-1], side="right"), n - 1)
+            candidates = np.searchsorted(total, rng.random(trials) * total[-1], side="right")
+            candidates = np.minimum(candidates, n - 1)
         else:  # every vector is already a centre: any choice is as good
             candidates = rng.integers(n, size=trials)
         d2 = np.minimum(_squared_distances(x, norms, x[candidates]), nearest_d2[:, None])
@@ -223,7 +224,7 @@ def _initial_centroids(x: np.ndarray, options: KMeansOptions, rng: np.random.Gen
     if options.init == "random":
         if options.swap_rounds == 0:
             return None
-        return x[np.sort(rng.choice(len(x), options.k, replace=False))].copy()
+        return x[np.sort(rng.choice(len(x), options.k, replace=False))]
     size = min(len(x), options.init_points_per_centroid * options.k)
     sample = x if size == len(x) else x[np.sort(rng.choice(len(x), size, replace=False))]
     centres = greedy_kmeans_pp(sample, options.k, rng)
