@@ -20,6 +20,11 @@ validation AP).
         --variant specaugment='|--spec-augment'
     .venv/bin/python bench/fsdd_transfer.py --corpus CORPUS_WITH_FESTIVAL --variant festival= \\
         --json bench/results/fsdd_transfer_festival.json
+    .venv/bin/python bench/fsdd_transfer.py --corpus recipes/default/data/small/corpus \\
+        --feature-options '--high-freq 3800' --work /tmp/narrowband --variant none=
+
+``--feature-options`` changes the features of every set, baselines included (use a
+separate ``--work``: features are cached there).
 """
 
 from __future__ import annotations
@@ -52,12 +57,16 @@ def awe(*argv) -> str:
     return result.stdout
 
 
+FEATURE_OPTIONS: list[str] = []  # --feature-options: extra awe featurize options for every set
+
+
 def words_and_features(utterances: Path, work: Path, nj: int, resample: bool = False) -> tuple[Path, str]:
     """Word segments of an utterance data dir with a CTM, and their MFCCs (recipe conf)."""
     words = work / "words"
     if not (work / "feats.scp").exists():
         awe("segment", "--overwrite", "--ctm", utterances / "words.ctm", utterances, words)
-        awe("featurize", "--config", RECIPE / "conf/mfcc.conf", *(["--resample"] if resample else []),
+        awe("featurize", "--config", RECIPE / "conf/mfcc.conf", *FEATURE_OPTIONS,
+            *(["--resample"] if resample else []),
             "--nj", nj, words, f"ark,scp:{work}/feats.ark,{work}/feats.scp")
     return words, f"scp:{work}/feats.scp"
 
@@ -113,7 +122,10 @@ def main() -> None:
     parser.add_argument("--nj", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=ROOT / "bench/results/fsdd_transfer.json")
+    parser.add_argument("--feature-options", default="",
+                        help="extra awe featurize options for every set, e.g. '--high-freq 3800'")
     args = parser.parse_args()
+    FEATURE_OPTIONS[:] = shlex.split(args.feature_options)
 
     fsdd = args.work / "fsdd"
     if not (fsdd / "test" / "words.ctm").exists():
@@ -160,7 +172,7 @@ def main() -> None:
     print(f"| downsampling (10 frames) | | | | | | {down['ap']:.3f} | {down['swdp_ap']:.3f} |")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({
-        "corpus": str(args.corpus), "seed": args.seed,
+        "corpus": str(args.corpus), "seed": args.seed, "feature_options": args.feature_options,
         "test": {"set": "FSDD", "speakers": FSDD_TEST_SPEAKERS, "tokens": dtw["n"]},
         "baselines": {k: {"ap": v["ap"], "swdp_ap": v["swdp_ap"]} for k, v in baselines.items()},
         "variants": rows}, indent=1) + "\n")
