@@ -6,7 +6,8 @@ is trained on the isolated words of the corpus's non-English languages, once per
 of them, another corpus such as one with a second synthesis engine), and scored on real
 speech it never heard: FSDD's two held-out speakers (theo, yweweler; 1,000 tokens of 10
 English digits, 8 kHz microphone recordings resampled to 16 kHz), by same-different AP
-and SWDP-AP beside DTW and downsampling on the same tokens and features.  The
+and SWDP-AP beside DTW and downsampling on the same tokens and features, each vector
+table also normalised per test speaker (``awe embed --speaker-mvn``).  The
 validation set (best epoch) is the corpus's clean dev split of the same languages: no
 real speech and no English is seen before the test.
 
@@ -77,6 +78,18 @@ def samediff(words: Path, table: str, out: Path, *extra) -> dict:
     return json.loads(out.read_text())
 
 
+def embed_and_score(words: Path, table: str, out: Path, *source) -> tuple[dict, dict]:
+    """Same-different scores of ``awe embed SOURCE`` on the test tokens, as embedded and
+    normalised per speaker (``--speaker-mvn``: each test speaker's vectors to zero mean
+    and unit variance, as per-speaker CMVN does for frames)."""
+    scores = []
+    for name, options in (("", []), ("_spkmvn", ["--speaker-mvn", words / "utt2spk"])):
+        vectors = f"h5:{out}{name}.h5"
+        awe("embed", *options, *source, table, vectors)
+        scores.append(samediff(words, vectors, Path(f"{out}{name}.json")))
+    return scores[0], scores[1]
+
+
 def languages(corpus: Path, target: str) -> list[str]:
     return sorted(p.parent.parent.name for p in corpus.glob("*/train/words.ctm")
                   if p.parent.parent.name != target)
@@ -132,8 +145,8 @@ def main() -> None:
         prepare_fsdd(args.fsdd, fsdd / "test", speakers=FSDD_TEST_SPEAKERS, overwrite=True)
     test_words, test_table = words_and_features(fsdd / "test", fsdd, args.nj, resample=True)
     baselines = {}
-    awe("embed", "--downsample", 10, test_table, f"h5:{fsdd}/downsample.h5")
-    baselines["downsample"] = samediff(test_words, f"h5:{fsdd}/downsample.h5", fsdd / "downsample.json")
+    baselines["downsample"], baselines["downsample_spkmvn"] = embed_and_score(
+        test_words, test_table, fsdd / "downsample", "--downsample", 10)
     baselines["dtw"] = samediff(test_words, test_table, fsdd / "dtw.json", "--dtw", "--nj", args.nj)
 
     dev = []
@@ -154,22 +167,23 @@ def main() -> None:
         augment, _, train_extra = augment.partition("|")
         record = train_variant(name, shlex.split(augment), shlex.split(train_extra), args.corpus,
                                args.work / name, valid, args.epochs, args.nj, args.seed)
-        embedded = f"h5:{args.work / name}/fsdd.h5"
-        awe("embed", record["model"], test_table, embedded)
-        scores = samediff(test_words, embedded, args.work / name / "fsdd.json")
-        record.update(fsdd_ap=round(scores["ap"], 4), fsdd_swdp_ap=round(scores["swdp_ap"], 4))
+        scores, normalised = embed_and_score(test_words, test_table, args.work / name / "fsdd", record["model"])
+        record.update(fsdd_ap=round(scores["ap"], 4), fsdd_swdp_ap=round(scores["swdp_ap"], 4),
+                      fsdd_spkmvn_ap=round(normalised["ap"], 4),
+                      fsdd_spkmvn_swdp_ap=round(normalised["swdp_ap"], 4))
         rows.append(record)
         print(f"{name}: FSDD AP {record['fsdd_ap']:.3f} (valid AP {record['valid_ap']:.3f})", file=sys.stderr)
 
-    dtw, down = baselines["dtw"], baselines["downsample"]
+    dtw, down, down_mvn = baselines["dtw"], baselines["downsample"], baselines["downsample_spkmvn"]
     print("| variant | awe augment | train-phonetic | train tokens | epochs | valid AP (synthetic) | "
-          "FSDD AP | FSDD SWDP-AP |\n|---|---|---|---|---|---|---|---|")
+          "FSDD AP | FSDD SWDP-AP | speaker MVN: AP | SWDP-AP |\n|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['variant']} | `{r['augment'] or '-'}` | `{r['train_options'] or '-'}` | "
               f"{r['train_tokens']:,} | {r['epochs']} | {r['valid_ap']:.3f} | {r['fsdd_ap']:.3f} | "
-              f"{r['fsdd_swdp_ap']:.3f} |")
-    print(f"| DTW on the same MFCCs | | | | | | {dtw['ap']:.3f} | {dtw['swdp_ap']:.3f} |")
-    print(f"| downsampling (10 frames) | | | | | | {down['ap']:.3f} | {down['swdp_ap']:.3f} |")
+              f"{r['fsdd_swdp_ap']:.3f} | {r['fsdd_spkmvn_ap']:.3f} | {r['fsdd_spkmvn_swdp_ap']:.3f} |")
+    print(f"| DTW on the same MFCCs | | | | | | {dtw['ap']:.3f} | {dtw['swdp_ap']:.3f} | - | - |")
+    print(f"| downsampling (10 frames) | | | | | | {down['ap']:.3f} | {down['swdp_ap']:.3f} | "
+          f"{down_mvn['ap']:.3f} | {down_mvn['swdp_ap']:.3f} |")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({
         "corpus": str(args.corpus), "seed": args.seed, "feature_options": args.feature_options,

@@ -4,7 +4,10 @@
 # FSDD's two held-out speakers (theo, yweweler: 1,000 tokens of 10 English digits, 8 kHz
 # microphone recordings resampled to the models' 16 kHz) are embedded with every model
 # given, and scored by same-different AP and SWDP-AP beside the downsampling and DTW
-# baselines on the same tokens and features.  Writes EXP/results/fsdd_NAME.json.
+# baselines on the same tokens and features.  Every vector table is also scored after
+# per-speaker mean and variance normalisation (awe embed --speaker-mvn: a test speaker's
+# offset in the embedding space taken away, as per-speaker CMVN does for frames).
+# Writes EXP/results/fsdd_NAME.json and fsdd_NAME_spkmvn.json.
 #
 # Usage: local/real_speech.sh EXP_DIR FSDD_RECORDINGS MFCC_CONF NJ NAME=MODEL_DIR...
 # Example: local/real_speech.sh exp/small $AWE_SHARED_DATA/fsdd/recordings conf/mfcc.conf 2 \
@@ -25,14 +28,19 @@ awe featurize --config "$mfcc_conf" --resample --nj "$nj" "$data/test_words" \
 
 mkdir -p "$exp/results"
 args=(--labels "$data/test_words/text" --utt2spk "$data/test_words/utt2spk")
+embed_and_score() {  # NAME EMBED_SOURCE...: as embedded, and normalised per speaker
+  local name=$1; shift
+  awe embed --nj "$nj" "$@" "scp:$data/feats.scp" "h5:$data/embed_$name.h5"
+  awe embed --nj "$nj" --speaker-mvn "$data/test_words/utt2spk" "$@" "scp:$data/feats.scp" \
+    "h5:$data/embed_${name}_spkmvn.h5"
+  for table in "$name" "${name}_spkmvn"; do
+    echo -n "fsdd $table: "
+    awe eval samediff "${args[@]}" --json "$exp/results/fsdd_$table.json" "h5:$data/embed_$table.h5"
+  done
+}
 for named in "$@"; do
-  name=${named%%=*} model=${named#*=}
-  awe embed --nj "$nj" "$model" "scp:$data/feats.scp" "h5:$data/embed_$name.h5"
-  echo -n "fsdd $name: "
-  awe eval samediff "${args[@]}" --json "$exp/results/fsdd_$name.json" "h5:$data/embed_$name.h5"
+  embed_and_score "${named%%=*}" "${named#*=}"
 done
-awe embed --downsample 10 "scp:$data/feats.scp" "h5:$data/embed_downsample.h5"
-echo -n "fsdd downsample: "
-awe eval samediff "${args[@]}" --json "$exp/results/fsdd_downsample.json" "h5:$data/embed_downsample.h5"
+embed_and_score downsample --downsample 10
 echo -n "fsdd dtw: "
 awe eval samediff "${args[@]}" --dtw --nj "$nj" --json "$exp/results/fsdd_dtw.json" "scp:$data/feats.scp"
