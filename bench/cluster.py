@@ -9,6 +9,13 @@ centroid over all N vectors), and inertia and speed are given relative to scikit
 
     .venv/bin/python bench/cluster.py                      # 200,000 x 130, K = 2,000
     .venv/bin/python bench/cluster.py --n 20000 --k 200    # quick
+    .venv/bin/python bench/cluster.py --input h5:recipes/semantic/exp/embed/phonetic.h5 \\
+        --normalise --out bench/results/cluster_real.json  # real AWEs instead
+
+``--input`` clusters a vector table instead (e.g. the AWEs of running speech that
+Cluster+Skipgram clusters); ``--normalise`` L2-normalises its rows first, so that every
+method, scikit-learn's included, runs Euclidean K-means on the unit vectors that
+``awe cluster --spherical`` sees.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 
 from awetools.cluster.kmeans import KMeansOptions, kmeans, nearest
-from awetools.io.tables import write_vectors
+from awetools.io.tables import read_vectors, write_vectors
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,9 +65,17 @@ def main() -> None:
     parser.add_argument("--niter", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-kmeans", action="store_true", help="skip scikit-learn's full KMeans")
+    parser.add_argument("--input", help="cluster this vector table (rspecifier) instead of synthetic data")
+    parser.add_argument("--normalise", action="store_true", help="L2-normalise the rows first")
     parser.add_argument("--out", default=str(ROOT / "bench/results/cluster.json"))
     args = parser.parse_args()
-    x = synthetic(args.n, args.dim, 2 * args.k, args.seed)
+    if args.input:
+        x = np.ascontiguousarray(read_vectors(args.input)[1], dtype=np.float32)
+        args.n, args.dim = x.shape
+    else:
+        x = synthetic(args.n, args.dim, 2 * args.k, args.seed)
+    if args.normalise:
+        x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), np.float32(1e-12))
     rows = []
 
     def add(name, centroids, seconds, note=""):
@@ -127,7 +142,8 @@ def main() -> None:
         print(f"| {r['method']} | {r['seconds']:.1f} | {r['speedup_vs_sklearn']:.1f}x | "
               f"{r['inertia']:.4g} | {r['inertia_vs_sklearn']:.4f} | {r['note']} |")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"n": args.n, "dim": args.dim, "k": args.k,
+    Path(args.out).write_text(json.dumps({"input": args.input or "synthetic", "normalised": args.normalise,
+                                          "n": args.n, "dim": args.dim, "k": args.k,
                                           "niter": args.niter, "cpus": os.cpu_count(),
                                           "rows": rows}, indent=2) + "\n")
 
