@@ -13,15 +13,18 @@
 #   ./run.sh --corpus ../default/data/semantic --feats ../default/exp/semantic/feats \
 #     --stage 0 --stop-stage 1 && ./run.sh ... --stage 8 --stop-stage 8
 # (a) text skipgram; (b) cluster-skipgram on oracle clusters (true words) with hard and
-# (c) soft labels; (d) on K-means clusters of the multilingual model's AWEs (soft and hard); (e) the same
-# with an English-trained phonetic model (--english-model).  Every rung is scored on the
-# same frequent pairs; the drop between rungs says where meaning is lost.  All rungs get
+# (c) soft labels; (d) on K-means clusters of the multilingual model's AWEs (soft and hard,
+# and soft at a second K near the number of frequent word types, --ladder-clusters); (e) the
+# same with an English-trained phonetic model (--english-model).  Every rung is scored on the
+# same frequent pairs; the drop between rungs says where meaning is lost; linear probes say
+# how much speaker the (d) spaces carry beside their input.  All rungs get
 # 1M pairs (conf/ladder_speech.conf); (a), (d) and (e) also the text's full budget
 # (conf/ladder_text.conf: 10 epochs); the oracle rungs' 27,117-way softmax makes that
 # about 2 hours per rung on 2 CPU cores.
 #
 # Usage: ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--feats DIR] [--feats-root DIR]
-#                 [--phonetic-model DIR] [--english-model DIR] [--clusters K] [--methods "..."]
+#                 [--phonetic-model DIR] [--english-model DIR] [--clusters K]
+#                 [--speaker-mvn true|false] [--ladder-clusters K] [--methods "..."] [--exp DIR]
 #                 [--redo true]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -35,6 +38,8 @@ feats_root=../default   # where the relative archive paths inside the scp files 
 phonetic_model=../default/exp/small/phonetic_multilingual
 english_model=../default/exp/small/phonetic_english   # ladder rung (e)
 clusters=2000
+speaker_mvn=false     # true: phonetic AWEs normalised per speaker (awe embed --speaker-mvn) before clustering
+ladder_clusters=8000   # ladder rung (d) at a second K: about the frequent word types (7,978)
 methods="text cluster-skipgram cluster-skipgram-hard projection two-stage contrastive speech2vec units"
 seed=0
 nj=2
@@ -43,7 +48,7 @@ redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 wordsim=$AWE_SHARED_DATA/wordsim/en
 wordsim_min_count=5   # similarity pairs whose words both have this many training tokens
-help_message="$(sed -n '2,23p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,28p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 words=$corpus/en/train_words
@@ -58,7 +63,9 @@ embed_phonetic() {
   mkdir -p "$awe_h5" "$exp/feats"
   local root; root=$(cd "$feats_root" && pwd)
   awk -v root="$root" '{ if ($2 !~ /^\//) $2 = root "/" $2; print }' "$feats/en_train.scp" > "$train_scp"
-  awe embed --nj "$nj" "$phonetic_model" "scp:$train_scp" "h5:$awe_h5/phonetic.h5"
+  local normalise=()
+  [ "$speaker_mvn" = true ] && normalise=(--speaker-mvn "$words/utt2spk")
+  awe embed --nj "$nj" "${normalise[@]}" "$phonetic_model" "scp:$train_scp" "h5:$awe_h5/phonetic.h5"
 }
 run_stage 0 embed-phonetic embed_phonetic
 
@@ -180,6 +187,11 @@ ladder() {
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$exp/clusters"
   train conf/ladder_text.conf "$l/d_kmeans_multilingual_full" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$exp/clusters"
+  local big=d_kmeans_multilingual_k$ladder_clusters
+  [ -f "$l/clusters_k$ladder_clusters/summary.json" ] || awe cluster --k "$ladder_clusters" --spherical \
+    --seed "$seed" --overwrite --labels "$words/text" "h5:$awe_h5/phonetic.h5" "$l/clusters_k$ladder_clusters"
+  train conf/ladder_speech.conf "$l/$big" --method cluster-skipgram \
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/clusters_k$ladder_clusters"
   [ -f "$awe_h5/phonetic_english.h5" ] || awe embed --nj "$nj" "$english_model" "scp:$train_scp" \
     "h5:$awe_h5/phonetic_english.h5"
   [ -f "$l/clusters_english/summary.json" ] || awe cluster --k "$clusters" --spherical --seed "$seed" \
@@ -193,7 +205,7 @@ ladder() {
       --min-count "$wordsim_min_count" --reference "$text_vectors" --json "$r/$rung.json"
   done
   for rung in b_oracle_hard c_oracle_soft d_kmeans_multilingual d_kmeans_multilingual_hard \
-              d_kmeans_multilingual_full e_kmeans_english e_kmeans_english_full; do
+              d_kmeans_multilingual_full "$big" e_kmeans_english e_kmeans_english_full; do
     local input=h5:$awe_h5/phonetic.h5
     [[ "$rung" == e_* ]] && input=h5:$awe_h5/phonetic_english.h5
     [[ "$rung" == [bc]_* ]] && input=h5:$l/oracle_clusters/soft.h5   # the oracle labels themselves
@@ -205,6 +217,10 @@ ladder() {
     awe eval wordsim "h5:$awe_h5/$rung.h5" --labels "$words/text" --pairs "$wordsim" \
       --min-count "$wordsim_min_count" --reference "$text_vectors" --seed "$seed" --json "$r/input_$rung.json"
   done
+  # speaker in the semantic spaces (issue 16: no more than the input's + 0.1)
+  ../default/local/probe_spaces.sh "$r/probe" "$words/text" "$words/utt2spk" \
+    input_phonetic="h5:$awe_h5/phonetic.h5" d_kmeans_multilingual="h5:$l/d_kmeans_multilingual.h5" \
+    d_kmeans_multilingual_full="h5:$l/d_kmeans_multilingual_full.h5" "$big=h5:$l/$big.h5"
   local columns=()
   for f in EN-SIMLEX-999 EN-WS-353-ALL EN-MEN-TR-3k; do columns+=(-c "sets.$f.rho_avg" -c "sets.$f.pairs_used"); done
   awe report --title "Diagnosis ladder: where meaning is lost (frequent pairs, min count $wordsim_min_count)" \
