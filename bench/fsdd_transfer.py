@@ -57,15 +57,14 @@ def awe(*argv) -> str:
     return result.stdout
 
 
-FEATURE_OPTIONS: list[str] = []  # --feature-options: extra awe featurize options for every set
-
-
-def words_and_features(utterances: Path, work: Path, nj: int, resample: bool = False) -> tuple[Path, str]:
-    """Word segments of an utterance data dir with a CTM, and their MFCCs (recipe conf)."""
+def words_and_features(utterances: Path, work: Path, nj: int, feature_options: list[str],
+                       resample: bool = False) -> tuple[Path, str]:
+    """Word segments of an utterance data dir with a CTM, and their MFCCs (recipe conf plus
+    ``feature_options``)."""
     words = work / "words"
     if not (work / "feats.scp").exists():
         awe("segment", "--overwrite", "--ctm", utterances / "words.ctm", utterances, words)
-        awe("featurize", "--config", RECIPE / "conf/mfcc.conf", *FEATURE_OPTIONS,
+        awe("featurize", "--config", RECIPE / "conf/mfcc.conf", *feature_options,
             *(["--resample"] if resample else []),
             "--nj", nj, words, f"ark,scp:{work}/feats.ark,{work}/feats.scp")
     return words, f"scp:{work}/feats.scp"
@@ -95,7 +94,8 @@ def languages(corpus: Path, target: str) -> list[str]:
 
 
 def train_variant(name: str, augment_args: list[str], train_extra: list[str], corpus: Path,
-                  work: Path, valid: str, epochs: int, nj: int, seed: int) -> dict:
+                  work: Path, valid: str, epochs: int, nj: int, seed: int,
+                  feature_options: list[str]) -> dict:
     """Augment (when asked), featurize and train one variant's model; returns its record."""
     train_args, tokens = [], 0
     for lang in languages(corpus, "en"):
@@ -104,7 +104,7 @@ def train_variant(name: str, augment_args: list[str], train_extra: list[str], co
             source = work / lang / "augmented"
             if not (source / "words.ctm").exists():
                 awe("augment", "--seed", seed, "--nj", nj, *augment_args, corpus / lang / "train", source)
-        words, table = words_and_features(source, work / lang, nj)
+        words, table = words_and_features(source, work / lang, nj, feature_options)
         tokens += len(read_kaldi_table(words / "utt2spk"))
         train_args += ["--train", f"{words}={table}"]
     model = work / "model"
@@ -137,12 +137,12 @@ def main() -> None:
     parser.add_argument("--feature-options", default="",
                         help="extra awe featurize options for every set, e.g. '--high-freq 3800'")
     args = parser.parse_args()
-    FEATURE_OPTIONS[:] = shlex.split(args.feature_options)
+    feature_options = shlex.split(args.feature_options)
 
     fsdd = args.work / "fsdd"
     if not (fsdd / "test" / "words.ctm").exists():
         prepare_fsdd(args.fsdd, fsdd / "test", speakers=FSDD_TEST_SPEAKERS, overwrite=True)
-    test_words, test_table = words_and_features(fsdd / "test", fsdd, args.nj, resample=True)
+    test_words, test_table = words_and_features(fsdd / "test", fsdd, args.nj, feature_options, resample=True)
     baselines = {}
     baselines["downsample"], baselines["downsample_spkmvn"] = embed_and_score(
         test_words, test_table, fsdd / "downsample", "--downsample", 10)
@@ -150,7 +150,8 @@ def main() -> None:
 
     dev = []
     for lang in languages(args.corpus, "en"):
-        words, table = words_and_features(args.corpus / lang / "dev", args.work / "dev" / lang, args.nj)
+        words, table = words_and_features(args.corpus / lang / "dev", args.work / "dev" / lang, args.nj,
+                                          feature_options)
         dev.append((words, table))
     valid_words = args.work / "dev" / "multi_words"
     subprocess.run(["bash", ROOT / "bin/combine_data.sh", valid_words, *[w for w, _ in dev]],
@@ -165,7 +166,7 @@ def main() -> None:
         name, _, augment = spec.partition("=")
         augment, _, train_extra = augment.partition("|")
         record = train_variant(name, shlex.split(augment), shlex.split(train_extra), args.corpus,
-                               args.work / name, valid, args.epochs, args.nj, args.seed)
+                               args.work / name, valid, args.epochs, args.nj, args.seed, feature_options)
         scores, normalised = embed_and_score(test_words, test_table, args.work / name / "fsdd", record["model"])
         record.update(fsdd_ap=round(scores["ap"], 4), fsdd_swdp_ap=round(scores["swdp_ap"], 4),
                       fsdd_spkmvn_ap=round(normalised["ap"], 4),
