@@ -330,6 +330,29 @@ def test_list_languages(run_awe):
     assert len(codes) >= 11
 
 
+def test_speaker_counts_from_the_command_line(run_awe, text_file, tmp_path):
+    """--speakers and --running-speakers replace the preset's speakers per split."""
+    rc, _, stderr = run_awe(["synth", "--languages", "de", "--num-words", "2", "--speakers", "3,1,2",
+                             "--running-words", "40", "--running-speakers", "2,1,1", "--text", text_file,
+                             tmp_path / "c"])
+    assert rc == 0, stderr
+    speakers = {(lang, split): len((tmp_path / "c" / lang / split / "spk2utt").read_text().splitlines())
+                for lang in ("de", "en") for split in SPLITS}
+    assert speakers == {("de", "train"): 3, ("de", "dev"): 1, ("de", "test"): 2,
+                        ("en", "train"): 2, ("en", "dev"): 1, ("en", "test"): 1}
+    assert len((tmp_path / "c" / "de" / "train" / "text").read_text().splitlines()) == 3 * 2
+
+
+@pytest.mark.parametrize("option, value", [("--speakers", "4,2"), ("--speakers", "4,0,1"),
+                                           ("--running-speakers", "a,b,c")])
+def test_bad_speaker_counts_are_refused(run_awe, text_file, tmp_path, option, value):
+    rc, _, stderr = run_awe(["synth", "--languages", "de", option, value, "--text", text_file, tmp_path / "c"])
+    assert rc == 1
+    assert stderr.strip() == (f"awe synth: error: {option} '{value}': need three positive counts "
+                              "TRAIN,DEV,TEST (e.g. 16,2,2)")
+    assert not (tmp_path / "c").exists()
+
+
 def test_interrupt_leaves_no_corpus(run_awe, text_file, tmp_path, monkeypatch):
     calls = []
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from awetools.cli.main import app
-from awetools.corpus.presets import PRESETS, preset_config
+from awetools.corpus.presets import PRESETS, preset_config, speakers_per_split
 from awetools.corpus.plan import supported_languages
 from awetools.corpus.synth import build_corpus
 from awetools.corpus.text import default_texts
@@ -33,6 +33,8 @@ def synth_command(
     text: list[Path] | None = typer.Option(None, "--text", help="UTF-8 text for the running speech (repeatable; default $AWE_SHARED_DATA/text/<target>/*.txt, AWE_SHARED_DATA=../shared/data)."),
     num_words: int | None = typer.Option(None, "--num-words", help="Word types per isolated-word language (overrides the preset)."),
     running_words: int | None = typer.Option(None, "--running-words", help="Running words of the target, all splits (overrides the preset; 80/10/10 %)."),
+    speakers: str | None = typer.Option(None, "--speakers", metavar="TRAIN,DEV,TEST", help="Isolated-word speakers per split and engine (overrides the preset: small 6,2,2, large 8,2,2); each says every word once."),
+    running_speakers: str | None = typer.Option(None, "--running-speakers", metavar="TRAIN,DEV,TEST", help="Running-speech speakers per split (overrides the preset: small 8,2,2, large and semantic 40,6,6)."),
     snr: float | None = typer.Option(None, "--snr", help="Add coloured noise at this SNR (dB; default: clean)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (speakers, sentences, variation, noise)."),
     nj: int = typer.Option(1, "--nj", help="Parallel processes (the output does not depend on it)."),
@@ -56,6 +58,7 @@ def synth_command(
     \b
       awe synth --nj 2 data/synth
       awe synth --festival-languages cs,fi,it,ru --nj 2 data/synth2
+      awe synth --preset large --target-language none --num-words 500 --speakers 16,2,2 --nj 2 data/transfer
       awe segment --ctm data/synth/en/train/words.ctm data/synth/en/train data/en_train_words
     """
     if list_languages:
@@ -71,6 +74,10 @@ def synth_command(
     config = preset_config(preset, languages=_codes(languages),
                            festival_languages=_codes(festival_languages), target=target_language,
                            texts=texts, num_words=num_words, running_words=running_words,
+                           isolated_speakers=None if speakers is None
+                           else speakers_per_split(speakers, "--speakers"),
+                           running_speakers=None if running_speakers is None
+                           else speakers_per_split(running_speakers, "--running-speakers"),
                            seed=seed, snr=snr)
     manifest = build_corpus(out_dir, config, nj=max(1, nj), overwrite=overwrite)
     for entry in manifest["data_dirs"]:

@@ -80,6 +80,18 @@ PRESETS: dict[str, CorpusConfig] = {
 }
 
 
+def speakers_per_split(value: str, option: str) -> dict[str, int]:
+    """'16,2,2' -> {'train': 16, 'dev': 2, 'test': 2}: speakers per split, as ``option`` takes them."""
+    fields = value.split(",")
+    try:
+        counts = [int(field) for field in fields]
+    except ValueError:
+        counts = []
+    if len(counts) != len(RUNNING_FRACTIONS) or min(counts) < 1:
+        raise AweError(f"{option} '{value}': need three positive counts TRAIN,DEV,TEST (e.g. 16,2,2)")
+    return dict(zip(RUNNING_FRACTIONS, counts))
+
+
 def preset_config(name: str, **overrides) -> CorpusConfig:
     """The named preset with some fields replaced (``None`` values are ignored)."""
     if name not in PRESETS:
