@@ -23,6 +23,8 @@ validation AP).
         --json bench/results/fsdd_transfer_festival.json
     .venv/bin/python bench/fsdd_transfer.py --corpus recipes/default/data/small/corpus \\
         --feature-options '--high-freq 3800' --work /tmp/narrowband --variant none=
+    .venv/bin/python bench/fsdd_transfer.py --corpus recipes/default/data/small/corpus --epochs 6 \\
+        --variant none= --variant noise='--perturb noise --keep-clean|--max-tokens-per-type 16'
 
 ``--feature-options`` changes the features of every set, baselines included (use a
 separate ``--work``: features are cached there).

@@ -33,7 +33,7 @@ def synth_command(
     text: list[Path] | None = typer.Option(None, "--text", help="UTF-8 text for the running speech (repeatable; default $AWE_SHARED_DATA/text/<target>/*.txt, AWE_SHARED_DATA=../shared/data)."),
     num_words: int | None = typer.Option(None, "--num-words", help="Word types per isolated-word language (overrides the preset)."),
     running_words: int | None = typer.Option(None, "--running-words", help="Running words of the target, all splits (overrides the preset; 80/10/10 %)."),
-    speakers: str | None = typer.Option(None, "--speakers", metavar="TRAIN,DEV,TEST", help="Isolated-word speakers per split and engine (overrides the preset: small 6,2,2, large 8,2,2); each says every word once."),
+    speakers: str | None = typer.Option(None, "--speakers", metavar="TRAIN,DEV,TEST", help="Isolated-word speakers per split and engine (overrides the preset: small 16,2,2, large 8,2,2); each says every word once."),
     running_speakers: str | None = typer.Option(None, "--running-speakers", metavar="TRAIN,DEV,TEST", help="Running-speech speakers per split (overrides the preset: small 8,2,2, large and semantic 40,6,6)."),
     snr: float | None = typer.Option(None, "--snr", help="Add coloured noise at this SNR (dB; default: clean)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (speakers, sentences, variation, noise)."),
