@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Default recipe: the whole awetools pipeline on the built-in synthetic corpus.
 #
-# A phonetic AWE model is trained on isolated words of 10 non-English languages and
-# applied to English running speech it never heard; K-means over its embeddings gives
-# soft pseudo-word labels; a cluster-skipgram model learns semantic AWEs from them; the
-# semantic space is aligned to text word vectors.  Every evaluation ends in one table
-# (exp/results/table.md) beside baselines (downsampling, DTW) and toplines (a model
-# trained on English, a text skipgram on the same transcripts), plus two pictures.
+# A phonetic AWE model is trained on isolated words of 10 non-English languages (clean
+# and noisy copies) and applied to English running speech it never heard; K-means over
+# its embeddings gives soft pseudo-word labels; a cluster-skipgram model learns semantic
+# AWEs from them; the semantic space is aligned to text words.  Every evaluation ends in
+# one table (exp/results/table.md) beside baselines (downsampling, DTW) and toplines (a
+# model on English, a text skipgram on the same transcripts), plus two pictures.
 # Stage 5 also applies the phonetic models to real speech they never heard (FSDD).
 # --preset semantic (English running speech only, 600,000 words) stops after stage 2: its
 # phonetic models come from another preset (recipes/semantic/run.sh runs the ladder on it).
