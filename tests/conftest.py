@@ -18,6 +18,7 @@ interpreter), :func:`awe_subprocess` and :func:`awe_torchrun` (``awe`` under a r
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,6 +28,11 @@ import pytest
 
 from awetools.cli.main import main
 from awetools.corpus.fsdd import prepare_fsdd
+
+# A shell starts background jobs (`make test &`, `nohup ... &`) with SIGINT ignored, and an
+# ignored signal stays ignored across exec: the Ctrl-C tests' subprocesses would never see
+# their SIGINT.  A handled signal is reset to the default on exec, so handle it here.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 TESTS = Path(__file__).resolve().parent
 FSDD_RECORDINGS = TESTS / "data" / "fsdd"
