@@ -34,7 +34,10 @@ case "$preset" in small|large|semantic) ;; *) echo "$0: --preset must be small, 
 : "${exp:=exp/$preset}" "${data:=data/$preset}"
 phonetic_conf=conf/phonetic.conf adversarial_conf=conf/adversarial.conf
 english_epochs=25
-[ "$preset" = large ] && phonetic_conf=conf/phonetic_large.conf adversarial_conf=conf/adversarial_large.conf english_epochs=10
+# the small preset's words have 32 tokens each (16 speakers, clean and noisy): 16 per epoch
+token_cap=(--max-tokens-per-type 16)
+[ "$preset" = large ] && phonetic_conf=conf/phonetic_large.conf adversarial_conf=conf/adversarial_large.conf english_epochs=10 \
+  token_cap=()   # its conf caps tokens per word itself
 # K-means clusters: about a quarter of the English training vocabulary (small) or 2000.
 : "${clusters:=$([ "$preset" = small ] && echo 400 || echo 2000)}"
 . bin/stages.sh
@@ -93,10 +96,10 @@ train_phonetic() {
   for lang in $(languages); do
     train_args+=(--train "$data/$lang/train_words=scp:$exp/feats/${lang}_train.scp")
   done
-  awe train-phonetic --config "$phonetic_conf" --seed "$seed" --overwrite "${train_args[@]}" \
-    --valid "$data/multi/dev_words=scp:$exp/feats/multi_dev.scp" "$exp/phonetic_multilingual"
+  awe train-phonetic --config "$phonetic_conf" --seed "$seed" --overwrite "${token_cap[@]}" \
+    "${train_args[@]}" --valid "$data/multi/dev_words=scp:$exp/feats/multi_dev.scp" "$exp/phonetic_multilingual"
   # topline: the same model trained on English itself (its few tokens need more epochs)
-  awe train-phonetic --config "$phonetic_conf" --seed "$seed" --overwrite --epochs "$english_epochs" \
+  awe train-phonetic --config "$phonetic_conf" --seed "$seed" --overwrite "${token_cap[@]}" --epochs "$english_epochs" \
     --train "$data/en/train_words=scp:$exp/feats/en_train.scp" \
     --valid "$data/en/dev_words=scp:$exp/feats/en_dev.scp" "$exp/phonetic_english"
 }
