@@ -20,7 +20,8 @@
 # how much speaker the (d) spaces carry beside their input.  All rungs get
 # 1M pairs (conf/ladder_speech.conf); (a), (d) and (e) also the text's full budget
 # (conf/ladder_text.conf: 10 epochs); the oracle rungs' 27,117-way softmax makes that
-# about 2 hours per rung on 2 CPU cores.
+# about 2 hours per rung on 2 CPU cores, so rung (b) gets it over word2vec's vocabulary
+# (words with >= 5 tokens, rare words pooled: 7,979 classes, 20 minutes).
 #
 # Usage: ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--feats DIR] [--feats-root DIR]
 #                 [--phonetic-model DIR] [--english-model DIR] [--clusters K]
@@ -181,6 +182,17 @@ ladder() {
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/oracle_clusters"
   train conf/ladder_speech.conf "$l/c_oracle_soft" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/oracle_clusters"
+  # rung (b) at the text's full budget over word2vec's vocabulary: the words with at least
+  # --wordsim-min-count tokens, the rare ones pooled into one <rare> cluster (gensim's
+  # min_count drops them instead), so the softmax has 7,979 classes, not 27,117
+  [ -f "$l/oracle_frequent_clusters/summary.json" ] || {
+    awk -v m="$wordsim_min_count" 'NR == FNR { n[$2]++; next } { print $1, (n[$2] >= m ? $2 : "<rare>") }' \
+      "$words/text" "$words/text" > "$l/oracle_frequent_labels.txt"
+    awe cluster --oracle --spherical --labels "$l/oracle_frequent_labels.txt" --overwrite \
+      "h5:$awe_h5/phonetic.h5" "$l/oracle_frequent_clusters"
+  }
+  train conf/ladder_text.conf "$l/b_oracle_frequent_hard_full" --method cluster-skipgram --hard \
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/oracle_frequent_clusters"
   train conf/ladder_speech.conf "$l/d_kmeans_multilingual" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$exp/clusters"
   train conf/ladder_speech.conf "$l/d_kmeans_multilingual_hard" --method cluster-skipgram --hard \
@@ -204,11 +216,13 @@ ladder() {
     awe eval wordsim --vectors "$l/$rung/vectors.txt" --pairs "$wordsim" --counts "$words/text" \
       --min-count "$wordsim_min_count" --reference "$text_vectors" --json "$r/$rung.json"
   done
-  for rung in b_oracle_hard c_oracle_soft d_kmeans_multilingual d_kmeans_multilingual_hard \
-              d_kmeans_multilingual_full "$big" e_kmeans_english e_kmeans_english_full; do
+  for rung in b_oracle_hard c_oracle_soft b_oracle_frequent_hard_full d_kmeans_multilingual \
+              d_kmeans_multilingual_hard d_kmeans_multilingual_full "$big" e_kmeans_english \
+              e_kmeans_english_full; do
     local input=h5:$awe_h5/phonetic.h5
     [[ "$rung" == e_* ]] && input=h5:$awe_h5/phonetic_english.h5
-    [[ "$rung" == [bc]_* ]] && input=h5:$l/oracle_clusters/soft.h5   # the oracle labels themselves
+    [[ "$rung" == [bc]_oracle_[hs]* ]] && input=h5:$l/oracle_clusters/soft.h5   # the oracle labels themselves
+    [[ "$rung" == b_oracle_frequent* ]] && input=h5:$l/oracle_frequent_clusters/soft.h5
     awe embed "$l/$rung" "$input" "h5:$l/$rung.h5"
     awe eval wordsim "h5:$l/$rung.h5" --labels "$words/text" --pairs "$wordsim" \
       --min-count "$wordsim_min_count" --reference "$text_vectors" --seed "$seed" --json "$r/$rung.json"
