@@ -18,7 +18,11 @@ tokens:
   clusters have the same majority word.  Neighbours with disjoint speakers are the same
   word split by speaker; neighbours that share speakers are different words.
 - the clusters after merging every candidate pair with overlap <= ``--max-overlap``
-  (connected components), and their purity and ``word_top_share``.
+  (connected components), and their purity and ``word_top_share``;
+- the clusters after a stricter, mutual-nearest merge that cannot chain within a round:
+  each group's best candidate (cosine >= ``--min-cosine``, overlap <= ``--mutual-overlap``,
+  among its ``--neighbours`` nearest groups) is merged with it when the choice is mutual;
+  group centroids and speaker shares are recomputed and rounds repeat until none merge.
 
 Prints a markdown table; writes bench/results/speaker_splits.json.
 
@@ -32,6 +36,7 @@ import argparse
 import json
 from pathlib import Path
 
+import faiss
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -64,6 +69,39 @@ def speaker_shares(clusters: np.ndarray, speakers: np.ndarray, k: int) -> np.nda
     table = counts(clusters, speakers).toarray()
     table = np.vstack([table, np.zeros((k - len(table), table.shape[1]))])
     return table / np.maximum(table.sum(1, keepdims=True), 1)
+
+
+def mutual_merge(centroids: np.ndarray, clusters: np.ndarray, speakers: np.ndarray,
+                 args: argparse.Namespace) -> np.ndarray:
+    """Group id of each cluster after rounds of mutual-nearest, speaker-disjoint merges."""
+    k = len(centroids)
+    sizes = np.bincount(clusters, minlength=k).astype(np.float32)
+    histogram = speaker_shares(clusters, speakers, k) * sizes[:, None]
+    group = np.arange(k)
+    while True:
+        ids, member = np.unique(group, return_inverse=True)
+        n = len(ids)
+        mean = np.zeros((n, centroids.shape[1]), np.float32)
+        np.add.at(mean, member, centroids * sizes[:, None])
+        mean /= np.linalg.norm(mean, axis=1, keepdims=True) + 1e-12
+        spk = np.zeros((n, histogram.shape[1]))
+        np.add.at(spk, member, histogram)
+        spk /= np.maximum(spk.sum(1, keepdims=True), 1)
+        index = faiss.IndexFlatIP(mean.shape[1])
+        index.add(mean)
+        similarity, near = index.search(mean, args.neighbours + 1)
+        similarity, near = similarity[:, 1:], near[:, 1:]
+        allowed = (similarity >= args.min_cosine) & (near >= 0) & \
+            (np.minimum(spk[:, None, :], spk[np.maximum(near, 0)]).sum(2) <= args.mutual_overlap)
+        score = np.where(allowed, similarity, -np.inf)
+        best = np.where(np.isfinite(score.max(1)), near[np.arange(n), score.argmax(1)], -1)
+        rows = np.arange(n)
+        mutual = (best >= 0) & (best[np.maximum(best, 0)] == rows) & (rows < best)
+        if not mutual.any():
+            return group
+        target = rows.copy()
+        target[best[mutual]] = rows[mutual]
+        group = ids[target[member]]
 
 
 def split_report(cluster_dir: Path, words: np.ndarray, speakers: np.ndarray, keys: list[str],
@@ -104,7 +142,8 @@ def split_report(cluster_dir: Path, words: np.ndarray, speakers: np.ndarray, key
     return {"cluster_dir": str(cluster_dir), "k": k, "tokens": len(keys),
             "frequent_words": int(len(np.unique(words[frequent]))),
             **quality(clusters), "word_speaker_top_share": top_share(word_speaker, clusters, frequent),
-            "candidate_pairs_by_overlap": bins, "merged": quality(group[clusters])}
+            "candidate_pairs_by_overlap": bins, "merged": quality(group[clusters]),
+            "merged_mutual": quality(mutual_merge(centroids, clusters, speakers, args)[clusters])}
 
 
 def main() -> None:
@@ -115,6 +154,7 @@ def main() -> None:
     parser.add_argument("--neighbours", type=int, default=10)
     parser.add_argument("--min-cosine", type=float, default=0.85)
     parser.add_argument("--max-overlap", type=float, default=0.05)
+    parser.add_argument("--mutual-overlap", type=float, default=0.3)
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/speaker_splits.json")
     args = parser.parse_args()
     text = read_kaldi_table(args.data / "text", check_sorted=False)
@@ -123,11 +163,13 @@ def main() -> None:
     words, speakers = codes([text[k] for k in keys]), codes([utt2spk[k] for k in keys])
     rows = [split_report(d, words, speakers, keys, args) for d in args.cluster_dirs]
     print(f"| clusters | K | purity | NMI | word top share | (word, speaker) top share | "
-          f"merged K | merged purity | merged word top share |\n|{'---|' * 9}")
+          f"merged K | merged purity | merged word top share | mutual K | mutual NMI | mutual word top share |"
+          f"\n|{'---|' * 12}")
     for r in rows:
-        m = r["merged"]
+        m, mm = r["merged"], r["merged_mutual"]
         print(f"| {r['cluster_dir']} | {r['k']} | {r['purity']:.3f} | {r['nmi']:.3f} | {r['word_top_share']:.3f} "
-              f"| {r['word_speaker_top_share']:.3f} | {m['clusters']} | {m['purity']:.3f} | {m['word_top_share']:.3f} |")
+              f"| {r['word_speaker_top_share']:.3f} | {m['clusters']} | {m['purity']:.3f} | {m['word_top_share']:.3f} "
+              f"| {mm['clusters']} | {mm['nmi']:.3f} | {mm['word_top_share']:.3f} |")
     print(f"\nCandidate neighbour pairs (cosine >= {args.min_cosine}): fraction with the same majority word")
     for r in rows:
         print(f"- {r['cluster_dir']}: " + ", ".join(
