@@ -19,10 +19,8 @@ tokens:
   word split by speaker; neighbours that share speakers are different words.
 - the clusters after merging every candidate pair with overlap <= ``--max-overlap``
   (connected components), and their purity and ``word_top_share``;
-- the clusters after a stricter, mutual-nearest merge that cannot chain within a round:
-  each group's best candidate (cosine >= ``--min-cosine``, overlap <= ``--mutual-overlap``,
-  among its ``--neighbours`` nearest groups) is merged with it when the choice is mutual;
-  group centroids and speaker shares are recomputed and rounds repeat until none merge.
+- the clusters after the stricter, mutual-nearest merge of ``awe cluster --merge-speakers``
+  (:mod:`awetools.cluster.merge`; ``--mutual-overlap`` is its ``--merge-max-overlap``).
 
 Prints a markdown table; writes bench/results/speaker_splits.json.
 
@@ -36,11 +34,11 @@ import argparse
 import json
 from pathlib import Path
 
-import faiss
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from awetools.cluster.merge import MergeOptions, speaker_merge
 from awetools.cluster.quality import nmi, purity
 from awetools.io.datadir import read_kaldi_table
 
@@ -69,39 +67,6 @@ def speaker_shares(clusters: np.ndarray, speakers: np.ndarray, k: int) -> np.nda
     table = counts(clusters, speakers).toarray()
     table = np.vstack([table, np.zeros((k - len(table), table.shape[1]))])
     return table / np.maximum(table.sum(1, keepdims=True), 1)
-
-
-def mutual_merge(centroids: np.ndarray, clusters: np.ndarray, speakers: np.ndarray,
-                 args: argparse.Namespace) -> np.ndarray:
-    """Group id of each cluster after rounds of mutual-nearest, speaker-disjoint merges."""
-    k = len(centroids)
-    sizes = np.bincount(clusters, minlength=k).astype(np.float32)
-    histogram = speaker_shares(clusters, speakers, k) * sizes[:, None]
-    group = np.arange(k)
-    while True:
-        ids, member = np.unique(group, return_inverse=True)
-        n = len(ids)
-        mean = np.zeros((n, centroids.shape[1]), np.float32)
-        np.add.at(mean, member, centroids * sizes[:, None])
-        mean /= np.linalg.norm(mean, axis=1, keepdims=True) + 1e-12
-        spk = np.zeros((n, histogram.shape[1]))
-        np.add.at(spk, member, histogram)
-        spk /= np.maximum(spk.sum(1, keepdims=True), 1)
-        index = faiss.IndexFlatIP(mean.shape[1])
-        index.add(mean)
-        similarity, near = index.search(mean, args.neighbours + 1)
-        similarity, near = similarity[:, 1:], near[:, 1:]
-        allowed = (similarity >= args.min_cosine) & (near >= 0) & \
-            (np.minimum(spk[:, None, :], spk[np.maximum(near, 0)]).sum(2) <= args.mutual_overlap)
-        score = np.where(allowed, similarity, -np.inf)
-        best = np.where(np.isfinite(score.max(1)), near[np.arange(n), score.argmax(1)], -1)
-        rows = np.arange(n)
-        mutual = (best >= 0) & (best[np.maximum(best, 0)] == rows) & (rows < best)
-        if not mutual.any():
-            return group
-        target = rows.copy()
-        target[best[mutual]] = rows[mutual]
-        group = ids[target[member]]
 
 
 def split_report(cluster_dir: Path, words: np.ndarray, speakers: np.ndarray, keys: list[str],
@@ -137,13 +102,14 @@ def split_report(cluster_dir: Path, words: np.ndarray, speakers: np.ndarray, key
             for lo, hi in zip(OVERLAP_BINS[:-1], OVERLAP_BINS[1:])
             for sel in [(overlap >= lo) & (overlap < hi)]]
     merge = overlap <= args.max_overlap
+    mutual = MergeOptions(args.min_cosine, args.mutual_overlap, args.neighbours)
     _, group = connected_components(coo_matrix((np.ones(merge.sum()), (a[merge], b[merge])), shape=(k, k)),
                                     directed=False)
     return {"cluster_dir": str(cluster_dir), "k": k, "tokens": len(keys),
             "frequent_words": int(len(np.unique(words[frequent]))),
             **quality(clusters), "word_speaker_top_share": top_share(word_speaker, clusters, frequent),
             "candidate_pairs_by_overlap": bins, "merged": quality(group[clusters]),
-            "merged_mutual": quality(mutual_merge(centroids, clusters, speakers, args)[clusters])}
+            "merged_mutual": quality(speaker_merge(centroids, clusters, speakers, mutual)[clusters])}
 
 
 def main() -> None:

@@ -9,8 +9,9 @@ import pytest
 
 from awetools.cli.main import main
 from awetools.cluster.clusterdir import ClusterDir
-from awetools.cluster.kmeans import (KMeansOptions, cluster_means, greedy_kmeans_pp, kmeans,
-                                     removable_centroids, swap_refine)
+from awetools.cluster.kmeans import (KMeansOptions, KMeansResult, cluster_means, greedy_kmeans_pp,
+                                     kmeans, removable_centroids, swap_refine)
+from awetools.cluster.merge import MergeOptions, merged_result, speaker_merge
 from awetools.cluster.quality import nmi, purity
 from awetools.cluster.soft import softmax_neg_distances
 from awetools.io.tables import write_vectors
@@ -235,4 +236,71 @@ def test_oracle_clusters_are_the_words_own_word_first(tmp_path, capsys):
     assert "no word for segment 's1'" in capsys.readouterr().err
     assert main(["cluster", "--oracle", f"h5:{tmp_path / 'x.h5'}", str(tmp_path / "o3")]) == 1
     assert "--oracle needs --labels" in capsys.readouterr().err
+    assert not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()
+
+
+def directions(*degrees: float) -> np.ndarray:
+    angles = np.radians(degrees)
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+
+
+def test_speaker_merge_joins_disjoint_neighbours_only():
+    # clusters 0, 1: 10 degrees apart (cos 0.985), speakers {0} and {1}: one word split by voice;
+    # cluster 2: as near, but the same speakers as 0 and 1: another word; cluster 3: 60 degrees off
+    centroids = directions(0, 10, 5, 60)
+    assign = np.array([0, 0, 1, 1, 2, 2, 3, 3])
+    speakers = np.array([0, 0, 1, 1, 0, 1, 0, 1])
+    assert speaker_merge(centroids, assign, speakers).tolist() == [0, 0, 1, 2]
+    # a looser overlap bound lets cluster 2 join (its overlap with {0, 1} is 0.5)
+    assert speaker_merge(centroids, assign, speakers, MergeOptions(max_overlap=0.5)).tolist() == [0, 0, 0, 1]
+    # a stricter cosine keeps everything apart
+    assert speaker_merge(centroids, assign, speakers, MergeOptions(min_cosine=0.99)).tolist() == [0, 1, 2, 3]
+
+
+def test_speaker_merge_rounds_join_three_voices_of_one_word():
+    # three voices of one word: round 1 joins a mutual pair, round 2 the third
+    centroids = directions(0, 8, 16)
+    assign = np.array([0, 1, 2])
+    assert speaker_merge(centroids, assign, np.array([0, 1, 2])).tolist() == [0, 0, 0]
+
+
+def test_merged_result_weighted_centroids_by_hand():
+    x = directions(0, 0, 0, 90, 45)
+    result = KMeansResult(directions(0, 90, 45), np.array([0, 0, 0, 1, 2]), np.zeros(5, np.float32))
+    merged = merged_result(x, result, np.array([0, 0, 1]), spherical=True)
+    # (3 * (1, 0) + 1 * (0, 1)) / 4, re-normalised: (3, 1) / sqrt(10)
+    assert merged.centroids[0] == pytest.approx(np.array([3, 1]) / np.sqrt(10), abs=1e-6)
+    # the 90-degree vector is now nearer the 45-degree centroid (cos 0.707) than its merged one (0.316)
+    assert merged.assign.tolist() == [0, 0, 0, 1, 1]
+    assert merged.distances[3] == pytest.approx(2 - np.sqrt(2), abs=1e-5)
+    assert merged.distances[0] == pytest.approx(2 - 2 * 3 / np.sqrt(10), abs=1e-5)
+
+
+def test_cli_merge_speakers(tmp_path, capsys):
+    # two words, each spoken by two speakers whose tokens sit 8 degrees apart: K-means with K=4
+    # finds the four (word, speaker) blobs; the merge gives back the two words
+    rng = np.random.default_rng(0)
+    blob_angles = np.repeat([0.0, 8.0, 60.0, 68.0], 20)
+    x = directions(*(blob_angles + rng.normal(scale=0.5, size=len(blob_angles))))
+    keys = [f"u{i:03d}" for i in range(len(x))]
+    words = np.repeat(["w0", "w0", "w1", "w1"], 20)
+    spk = np.repeat(["a", "b", "a", "b"], 20)
+    write_vectors(f"h5:{tmp_path / 'x.h5'}", keys, x)
+    (tmp_path / "text").write_text("".join(f"{k} {w}\n" for k, w in zip(keys, words)))
+    (tmp_path / "utt2spk").write_text("".join(f"{k} {s}\n" for k, s in zip(keys, spk)))
+    args = ["cluster", "-k", "4", "--spherical", "--labels", str(tmp_path / "text"), f"h5:{tmp_path / 'x.h5'}"]
+    assert main(args + ["--merge-speakers", str(tmp_path / "utt2spk"), str(tmp_path / "o")]) == 0
+    assert "K=2 " in capsys.readouterr().err
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert (summary["k"], summary["speaker_merge"]["k_before"]) == (2, 4)
+    assert summary["speaker_merge"]["labels_before"]["nmi"] < 0.75
+    assert (summary["labels"]["purity"], summary["labels"]["nmi"]) == (1.0, pytest.approx(1.0))
+    assert ClusterDir.load(tmp_path / "o").k == 2
+    # bad input: a segment without a speaker, an overlap bound outside [0, 1]
+    (tmp_path / "part").write_text(f"{keys[0]} a\n")
+    assert main(args + ["--merge-speakers", str(tmp_path / "part"), str(tmp_path / "o2")]) == 1
+    assert f"part: no speaker for segment '{keys[1]}'" in capsys.readouterr().err
+    assert main(args + ["--merge-speakers", str(tmp_path / "utt2spk"), "--merge-max-overlap", "2",
+                        str(tmp_path / "o3")]) == 1
+    assert "--merge-max-overlap must be in [0, 1] (got 2.0)" in capsys.readouterr().err
     assert not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()

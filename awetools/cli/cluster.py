@@ -10,6 +10,7 @@ import typer
 from awetools.cli.main import app
 from awetools.cluster.clusterdir import SoftOptions, cluster_table
 from awetools.cluster.kmeans import KMeansOptions
+from awetools.cluster.merge import MergeOptions
 
 
 @app.command("cluster")
@@ -28,6 +29,9 @@ def cluster_command(
     max_points_per_centroid: int = typer.Option(256, "--max-points-per-centroid", help="faiss trains on at most K times this many random vectors."),
     labels: Path | None = typer.Option(None, "--labels", help="Kaldi text file '<segment> <word>': report purity and NMI."),
     oracle: bool = typer.Option(False, "--oracle", help="Diagnosis: no K-means, the word types of --labels are the clusters (centroid: a type's mean; a segment's own word first in its soft label)."),
+    merge_speakers: Path | None = typer.Option(None, "--merge-speakers", help="Kaldi table '<segment> <speaker>' (a word data dir's utt2spk): merge neighbouring clusters whose speakers are disjoint, i.e. one word split by voice; K becomes the number of merged groups."),
+    merge_min_cosine: float = typer.Option(MergeOptions.min_cosine, "--merge-min-cosine", help="--merge-speakers: merge only clusters whose centroids have at least this cosine."),
+    merge_max_overlap: float = typer.Option(MergeOptions.max_overlap, "--merge-max-overlap", help="--merge-speakers: merge only clusters whose speaker distributions overlap at most this much (0: disjoint, 1: the same)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (initialisation, subsampling)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (GPU faiss)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT_DIR if it exists."),
@@ -44,6 +48,7 @@ def cluster_command(
 
       awe cluster --k 2000 --spherical --labels data/train_words/text h5:exp/emb/train.h5 exp/clusters
       awe cluster --oracle --spherical --labels data/train_words/text h5:exp/emb/train.h5 exp/oracle
+      awe cluster --k 8000 --spherical --merge-speakers data/train_words/utt2spk h5:exp/emb/train.h5 exp/clusters
     """
     if k is None and not oracle:
         raise typer.BadParameter("--k is required (or --oracle)", param_hint="--k")
@@ -52,10 +57,13 @@ def cluster_command(
                             init_points_per_centroid=init_points_per_centroid, swap_rounds=swap_rounds,
                             device=device)
     summary = cluster_table(rspecifier, out_dir, options, SoftOptions(temperature, top_k),
-                            labels=labels, overwrite=overwrite, oracle=oracle)
+                            labels=labels, overwrite=overwrite, oracle=oracle, speakers=merge_speakers,
+                            merge=MergeOptions(merge_min_cosine, merge_max_overlap))
     line = (f"awe cluster: K={summary['k']} N={summary['n']} inertia={summary['inertia']:.6g} "
             f"empty={summary['empty_clusters']} T={summary['temperature']:.4g} "
             f"top1_weight={summary['mean_top1_weight']:.3f}")
+    if "speaker_merge" in summary:
+        line += f" merged_from={summary['speaker_merge']['k_before']}"
     if "labels" in summary:
         line += f" purity={summary['labels']['purity']:.4f} NMI={summary['labels']['nmi']:.4f}"
     print(line, file=sys.stderr)

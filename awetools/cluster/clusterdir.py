@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from awetools.cluster.kmeans import KMeansOptions, KMeansResult, kmeans, nearest, prepare
+from awetools.cluster.merge import MergeOptions, merged_result, speaker_merge
 from awetools.cluster.quality import nmi, purity
 from awetools.cluster.soft import SoftLabels, read_soft_labels, softmax_neg_distances, write_soft_labels
 from awetools.errors import AweError
@@ -103,23 +104,49 @@ def oracle_clusters(x: np.ndarray, keys: list[str], labels_path: str | Path,
     return KMeansResult(centroids, assign.astype(np.int64), distances), [str(w) for w in words]
 
 
+def segment_speakers(keys: list[str], path: str | Path) -> np.ndarray:
+    """Speaker code ``[N]`` of each segment from a Kaldi table ``<segment> <speaker>``
+    (a word data dir's ``utt2spk``)."""
+    table = read_kaldi_table(path, check_sorted=False)
+    missing = next((k for k in keys if k not in table), None)
+    if missing is not None:
+        raise AweError(f"{path}: no speaker for segment '{missing}' (--merge-speakers needs every segment's)")
+    return np.unique(np.array([table[k] for k in keys]), return_inverse=True)[1]
+
+
 def cluster_table(rspecifier: str, out_dir: str | Path, options: KMeansOptions,
                   soft: SoftOptions = SoftOptions(), labels: str | Path | None = None,
-                  overwrite: bool = False, oracle: bool = False) -> dict:
+                  overwrite: bool = False, oracle: bool = False,
+                  speakers: str | Path | None = None, merge: MergeOptions = MergeOptions()) -> dict:
     """Cluster the vectors of ``rspecifier`` and write a cluster dir; returns its summary.
 
     ``oracle``: no K-means; the word types of ``labels`` are the clusters (K = types).
+    ``speakers`` (``<segment> <speaker>``): K-means clusters that are one word split by
+    voice are merged (:mod:`awetools.cluster.merge`); K is then the number of groups.
     """
     if oracle and labels is None:
         raise AweError("--oracle needs --labels (the word of every segment)")
+    if oracle and speakers is not None:
+        raise AweError("--oracle and --merge-speakers do not go together (oracle clusters are words)")
     keys, x = read_vectors(rspecifier)
     if Path(out_dir).exists() and not overwrite:
         raise AweError(f"{out_dir}: output directory exists (use --overwrite to replace it)")
+    speaker_codes = segment_speakers(keys, speakers) if speakers is not None else None
     start = time.perf_counter()
+    merge_summary = None
     if oracle:
         result, _ = oracle_clusters(x, keys, labels, options.spherical)
     else:
         result = kmeans(x, options, name=rspecifier)
+    if speaker_codes is not None:
+        group = speaker_merge(result.centroids, result.assign, speaker_codes, merge)
+        merge_summary = {"speakers": str(speakers), "k_before": len(result.centroids),
+                         "k_after": int(group.max()) + 1, "inertia_before": result.inertia,
+                         **merge.to_dict()}
+        if labels is not None:
+            merge_summary["labels_before"] = label_quality(keys, result.assign, labels)
+        result = merged_result(prepare(x, options.spherical), result, group, options.spherical)
+        log.info("speaker merge: %d clusters -> %d", merge_summary["k_before"], merge_summary["k_after"])
     k = len(result.centroids)
     options = replace(options, k=k)
     seconds = time.perf_counter() - start
@@ -134,6 +161,8 @@ def cluster_table(rspecifier: str, out_dir: str | Path, options: KMeansOptions,
         "mean_top1_weight": float(labels_soft.weight[:, 0].mean()),
         "options": options.to_dict(),
     }
+    if merge_summary is not None:
+        summary["speaker_merge"] = merge_summary
     if labels is not None:
         summary["labels"] = {"file": str(labels), **label_quality(keys, result.assign, labels)}
     with atomic_dir(out_dir, overwrite=overwrite) as tmp:
