@@ -25,7 +25,7 @@
 #
 # Usage: ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--feats DIR] [--feats-root DIR]
 #                 [--phonetic-model DIR] [--english-model DIR] [--clusters K]
-#                 [--speaker-mvn true|false] [--ladder-clusters K] [--methods "..."] [--exp DIR]
+#                 [--speaker-mvn true|false] [--merge-speakers true|false] [--ladder-clusters K] [--methods "..."] [--exp DIR]
 #                 [--redo true]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -40,6 +40,7 @@ phonetic_model=../default/exp/small/phonetic_multilingual
 english_model=../default/exp/small/phonetic_english   # ladder rung (e)
 clusters=2000
 speaker_mvn=false     # true: phonetic AWEs normalised per speaker (awe embed --speaker-mvn) before clustering
+merge_speakers=false  # true: merge clusters that split a word by voice (awe cluster --merge-speakers)
 ladder_clusters=8000   # ladder rung (d) at a second K: about the frequent word types (7,978)
 methods="text cluster-skipgram cluster-skipgram-hard projection two-stage contrastive speech2vec units"
 seed=0
@@ -70,8 +71,13 @@ embed_phonetic() {
 }
 run_stage 0 embed-phonetic embed_phonetic
 
-run_stage 1 cluster awe cluster --k "$clusters" --spherical --seed "$seed" --overwrite \
-  --labels "$words/text" "h5:$awe_h5/phonetic.h5" "$exp/clusters"
+cluster() {
+  local merge=()
+  [ "$merge_speakers" = true ] && merge=(--merge-speakers "$words/utt2spk")
+  awe cluster --k "$clusters" --spherical --seed "$seed" --overwrite "${merge[@]}" \
+    --labels "$words/text" "h5:$awe_h5/phonetic.h5" "$exp/clusters"
+}
+run_stage 1 cluster cluster
 
 # method -> awe train-skipgram inputs
 inputs() {
