@@ -14,7 +14,8 @@
 #     --stage 0 --stop-stage 1 && ./run.sh ... --stage 8 --stop-stage 8
 # (a) text skipgram; (b) cluster-skipgram on oracle clusters (true words) with hard and
 # (c) soft labels; (d) on K-means clusters of the multilingual model's AWEs (soft and hard,
-# and soft at a second K near the number of frequent word types, --ladder-clusters); (e) the
+# and soft at a second K near the number of frequent word types, --ladder-clusters, as it is
+# and with the clusters that split a word by voice merged, soft and hard); (e) the
 # same with an English-trained phonetic model (--english-model).  Every rung is scored on the
 # same frequent pairs; the drop between rungs says where meaning is lost; linear probes say
 # how much speaker the (d) spaces carry beside their input.  All rungs get
@@ -50,7 +51,7 @@ redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 wordsim=$AWE_SHARED_DATA/wordsim/en
 wordsim_min_count=5   # similarity pairs whose words both have this many training tokens
-help_message="$(sed -n '2,28p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,29p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 words=$corpus/en/train_words
@@ -210,6 +211,16 @@ ladder() {
     --seed "$seed" --overwrite --labels "$words/text" "h5:$awe_h5/phonetic.h5" "$l/clusters_k$ladder_clusters"
   train conf/ladder_speech.conf "$l/$big" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/clusters_k$ladder_clusters"
+  # the same K with the clusters that split a word by voice merged (awe cluster --merge-speakers),
+  # soft and hard labels, at the text's full budget
+  local merged=d_kmeans_multilingual_k${ladder_clusters}_merged
+  [ -f "$l/clusters_k${ladder_clusters}_merged/summary.json" ] || awe cluster --k "$ladder_clusters" \
+    --spherical --seed "$seed" --overwrite --merge-speakers "$words/utt2spk" --labels "$words/text" \
+    "h5:$awe_h5/phonetic.h5" "$l/clusters_k${ladder_clusters}_merged"
+  train conf/ladder_text.conf "$l/${merged}_full" --method cluster-skipgram \
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/clusters_k${ladder_clusters}_merged"
+  train conf/ladder_text.conf "$l/${merged}_hard_full" --method cluster-skipgram --hard \
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/clusters_k${ladder_clusters}_merged"
   [ -f "$awe_h5/phonetic_english.h5" ] || awe embed --nj "$nj" "$english_model" "scp:$train_scp" \
     "h5:$awe_h5/phonetic_english.h5"
   [ -f "$l/clusters_english/summary.json" ] || awe cluster --k "$clusters" --spherical --seed "$seed" \
@@ -223,8 +234,8 @@ ladder() {
       --min-count "$wordsim_min_count" --reference "$text_vectors" --json "$r/$rung.json"
   done
   for rung in b_oracle_hard c_oracle_soft b_oracle_frequent_hard_full d_kmeans_multilingual \
-              d_kmeans_multilingual_hard d_kmeans_multilingual_full "$big" e_kmeans_english \
-              e_kmeans_english_full; do
+              d_kmeans_multilingual_hard d_kmeans_multilingual_full "$big" "${merged}_full" \
+              "${merged}_hard_full" e_kmeans_english e_kmeans_english_full; do
     local input=h5:$awe_h5/phonetic.h5
     [[ "$rung" == e_* ]] && input=h5:$awe_h5/phonetic_english.h5
     [[ "$rung" == [bc]_oracle_[hs]* ]] && input=h5:$l/oracle_clusters/soft.h5   # the oracle labels themselves
@@ -240,7 +251,8 @@ ladder() {
   # speaker in the semantic spaces (issue 16: no more than the input's + 0.1)
   ../default/local/probe_spaces.sh "$r/probe" "$words/text" "$words/utt2spk" \
     input_phonetic="h5:$awe_h5/phonetic.h5" d_kmeans_multilingual="h5:$l/d_kmeans_multilingual.h5" \
-    d_kmeans_multilingual_full="h5:$l/d_kmeans_multilingual_full.h5" "$big=h5:$l/$big.h5"
+    d_kmeans_multilingual_full="h5:$l/d_kmeans_multilingual_full.h5" "$big=h5:$l/$big.h5" \
+    "${merged}_full=h5:$l/${merged}_full.h5"
   local columns=()
   for f in EN-SIMLEX-999 EN-WS-353-ALL EN-MEN-TR-3k; do columns+=(-c "sets.$f.rho_avg" -c "sets.$f.pairs_used"); done
   awe report --title "Diagnosis ladder: where meaning is lost (frequent pairs, min count $wordsim_min_count)" \
