@@ -139,14 +139,14 @@ def cluster_table(rspecifier: str, out_dir: str | Path, options: KMeansOptions,
     else:
         result = kmeans(x, options, name=rspecifier)
     if speaker_codes is not None:
-        group = speaker_merge(result.centroids, result.assign, speaker_codes, merge)
-        merge_summary = {"speakers": str(speakers), "k_before": len(result.centroids),
-                         "k_after": int(group.max()) + 1, "inertia_before": result.inertia,
-                         **merge.to_dict()}
+        before = {"speakers": str(speakers), "k_before": len(result.centroids),
+                  "inertia_before": result.inertia, **merge.to_dict()}
         if labels is not None:
-            merge_summary["labels_before"] = label_quality(keys, result.assign, labels)
+            before["labels_before"] = label_quality(keys, result.assign, labels)
+        group = speaker_merge(result.centroids, result.assign, speaker_codes, merge)
         result = merged_result(prepare(x, options.spherical), result, group, options.spherical)
-        log.info("speaker merge: %d clusters -> %d", merge_summary["k_before"], merge_summary["k_after"])
+        merge_summary = {**before, "k_after": len(result.centroids)}
+        log.info("speaker merge: %d clusters -> %d", before["k_before"], len(result.centroids))
     k = len(result.centroids)
     options = replace(options, k=k)
     seconds = time.perf_counter() - start
