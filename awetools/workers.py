@@ -141,6 +141,14 @@ class WorkerPool:
             for process in list((getattr(self._executor, "_processes", None) or {}).values()):
                 with contextlib.suppress(Exception):
                     process.terminate()
+            # A worker ended in the middle of writing a result leaves a partial message that
+            # the executor's manager thread would wait for forever (the parent holds a write
+            # end of the result pipe too).  Closing the parent's write end lets the read see
+            # end-of-file once the workers are gone, and the executor shuts down as broken.
+            writer = getattr(getattr(self._executor, "_result_queue", None), "_writer", None)
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.close()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
