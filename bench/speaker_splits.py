@@ -38,7 +38,7 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from awetools.cluster.merge import MergeOptions, speaker_merge
+from awetools.cluster.merge import MergeOptions, speaker_counts, speaker_merge
 from awetools.cluster.quality import nmi, purity
 from awetools.io.datadir import read_kaldi_table
 
@@ -64,8 +64,7 @@ def top_share(rows: np.ndarray, clusters: np.ndarray, keep: np.ndarray) -> float
 
 def speaker_shares(clusters: np.ndarray, speakers: np.ndarray, k: int) -> np.ndarray:
     """``[K, speakers]``: each cluster's distribution over speakers."""
-    table = counts(clusters, speakers).toarray()
-    table = np.vstack([table, np.zeros((k - len(table), table.shape[1]))])
+    table = speaker_counts(clusters, speakers, k)
     return table / np.maximum(table.sum(1, keepdims=True), 1)
 
 

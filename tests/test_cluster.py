@@ -303,4 +303,7 @@ def test_cli_merge_speakers(tmp_path, capsys):
     assert main(args + ["--merge-speakers", str(tmp_path / "utt2spk"), "--merge-max-overlap", "2",
                         str(tmp_path / "o3")]) == 1
     assert "--merge-max-overlap must be in [0, 1] (got 2.0)" in capsys.readouterr().err
-    assert not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()
+    assert main(["cluster", "--oracle", "--labels", str(tmp_path / "text"), "--merge-speakers",
+                 str(tmp_path / "utt2spk"), f"h5:{tmp_path / 'x.h5'}", str(tmp_path / "o4")]) == 1
+    assert "--oracle and --merge-speakers do not go together" in capsys.readouterr().err
+    assert not any((tmp_path / name).exists() for name in ("o2", "o3", "o4"))

@@ -51,6 +51,19 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
     return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
+def group_means(centroids: np.ndarray, sizes: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``[G, D]``: each group's centroid, the mean of its clusters' centroids weighted by size."""
+    sums = np.zeros((int(group.max()) + 1, centroids.shape[1]))
+    np.add.at(sums, group, centroids * sizes[:, None])
+    return sums / np.maximum(np.bincount(group, weights=sizes), 1)[:, None]
+
+
+def speaker_counts(assign: np.ndarray, speakers: np.ndarray, k: int) -> np.ndarray:
+    """``[K, S]``: how many segments of each speaker every cluster holds."""
+    return coo_matrix((np.ones(len(assign)), (assign, speakers)),
+                      shape=(k, int(speakers.max()) + 1)).toarray()
+
+
 def speaker_merge(centroids: np.ndarray, assign: np.ndarray, speakers: np.ndarray,
                   options: MergeOptions = MergeOptions()) -> np.ndarray:
     """Group id ``[K]`` (``0 .. G-1``) of each cluster after mutual-nearest, speaker-disjoint merges.
@@ -59,19 +72,16 @@ def speaker_merge(centroids: np.ndarray, assign: np.ndarray, speakers: np.ndarra
     """
     k = len(centroids)
     sizes = np.bincount(assign, minlength=k).astype(np.float64)
-    speaker_counts = coo_matrix((np.ones(len(assign)), (assign, speakers)),
-                                shape=(k, int(speakers.max()) + 1)).toarray()
+    counts = speaker_counts(assign, speakers, k)
     group = np.arange(k)
     while True:
         ids, member = np.unique(group, return_inverse=True)
         n = len(ids)
         if n < 2:
             return np.zeros(k, dtype=np.int64)
-        mean = np.zeros((n, centroids.shape[1]))
-        np.add.at(mean, member, centroids * sizes[:, None])
-        mean = unit_rows(mean)
-        shares = np.zeros((n, speaker_counts.shape[1]))
-        np.add.at(shares, member, speaker_counts)
+        mean = unit_rows(group_means(centroids, sizes, member))
+        shares = np.zeros((n, counts.shape[1]))
+        np.add.at(shares, member, counts)
         shares /= np.maximum(shares.sum(1, keepdims=True), 1)
         index = faiss.IndexFlatIP(mean.shape[1])
         index.add(mean)
@@ -95,10 +105,7 @@ def merged_result(x: np.ndarray, result: KMeansResult, group: np.ndarray, spheri
     centroids (re-normalised when ``spherical``), every vector of ``x`` (prepared as for
     K-means) assigned to its nearest group centroid."""
     sizes = np.bincount(result.assign, minlength=len(result.centroids)).astype(np.float64)
-    sums = np.zeros((int(group.max()) + 1, result.centroids.shape[1]))
-    np.add.at(sums, group, result.centroids * sizes[:, None])
-    weights = np.bincount(group, weights=sizes)
-    centroids = sums / np.maximum(weights, 1)[:, None]
+    centroids = group_means(result.centroids, sizes, group)
     centroids = unit_rows(centroids) if spherical else centroids.astype(np.float32)
     distances, assign = nearest(x, centroids, 1, result.gpu)
     return KMeansResult(centroids, assign[:, 0], distances[:, 0], result.objective, result.gpu)
