@@ -332,3 +332,23 @@ def test_align_segment_table_averaged_per_label(spaces, run_awe, tmp_path):
                             tmp_path / "out", f"h5:{tmp_path / 'seg.h5'}", d / "tgt.txt"])
     assert rc == 0, err
     assert "accuracy nn=1.0000" in out and "segments=600 coverage=1.000" in out
+
+
+def test_align_src_max_vocab_keeps_the_most_frequent_labels(spaces, run_awe, tmp_path):
+    """--src-max-vocab N with --src-labels: the N words with the most segments are mapped."""
+    d, _ = spaces
+    words, vecs = read_word_vectors(d / "src.txt")
+    frequent = {f"w{i:03d}" for i in range(100, 140)}  # 3 tokens each, every other word 1
+    keys, rows = [], []
+    for i, word in enumerate(words[:300]):
+        for t in range(3 if word in frequent else 1):
+            keys.append(f"spk{t}-{i:03d}")
+            rows.append(vecs[i])
+    write_vectors(f"h5:{tmp_path / 'seg.h5'}", keys, np.array(rows))
+    (tmp_path / "text").write_text("".join(f"{k} {words[int(k[-3:])]}\n" for k in sorted(keys)))
+    rc, _, err = run_awe(["align", "--method", "procrustes", "--dico", "identical", "--src-max-vocab", "40",
+                          "--src-labels", tmp_path / "text", f"h5:{tmp_path / 'seg.h5'}", d / "tgt.txt",
+                          tmp_path / "out"])
+    assert rc == 0, err
+    mapped, _ = read_word_vectors(tmp_path / "out" / "mapped.txt")
+    assert sorted(mapped) == sorted(frequent)

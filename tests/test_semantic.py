@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -253,6 +254,15 @@ def test_every_method_trains_and_embeds(method, corpus, clusters, tmp_path, run_
     if method == "text":
         lines = (out / "vectors.txt").read_text().splitlines()
         assert lines[0] == "8 8" and len(lines) == 9
+        # word2vec's order (most frequent first, ties alphabetical); rows are the model's
+        counts = Counter(line.split()[1] for line in (corpus / "words" / "text").read_text().splitlines())
+        words = [line.split()[0] for line in lines[1:]]
+        assert words == sorted(counts, key=lambda w: (-counts[w], w))
+        vocab = (out / "vocab.txt").read_text().split()
+        table = torch.load(out / "model.pt", weights_only=True)["words.weight"].numpy()
+        row = dict(zip(vocab, table))
+        assert all(np.allclose([float(v) for v in line.split()[1:]], row[line.split()[0]], atol=1e-5)
+                   for line in lines[1:])
         rc, _, err = run_awe(["embed", out, f"ark:{corpus / 'emb.ark'}", f"h5:{tmp_path / 'x.h5'}"])
         assert rc == 1 and "vectors.txt" in err
         return

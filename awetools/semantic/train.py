@@ -12,7 +12,7 @@ uninterrupted run would, since batches, negatives and dropout are a function of
 ``log.jsonl``        one JSON line per epoch (pairs, loss, valid_loss, wordsim rho, lr, time, pairs/s)
 ``valid_curve.tsv``  epoch, valid_loss, loss, then rho per ``--wordsim`` set
 ``checkpoint.pt``    the last epoch's full training state
-``vocab.txt``, ``vectors.txt``  text method only: word types, and word vectors (word2vec text)
+``vocab.txt``, ``vectors.txt``  text method only: word types (row order), and word vectors (word2vec text, most frequent first)
 
 Validation holds out the context pairs of a random fraction of utterances and reports
 the training loss on them (fixed negatives), so curves of different epochs compare.  The
@@ -486,7 +486,11 @@ def write_model_dir(run: SkipgramTraining, work: Path, best: dict, config: dict,
         (tmp / CURVE).write_text("\n".join(rows) + "\n", encoding="utf-8")
         if prepared.vocab is not None:
             (tmp / VOCAB).write_text("".join(w + "\n" for w in prepared.vocab), encoding="utf-8")
-            write_word_vectors(tmp / VECTORS, prepared.vocab, best["words.weight"].cpu().numpy())
+            # word2vec's order: most frequent first (ties alphabetical), so that a reader's
+            # --max-vocab N (awe align, gensim's limit) keeps the N most frequent words
+            order = np.argsort(-np.bincount(prepared.items, minlength=len(prepared.vocab)), kind="stable")
+            write_word_vectors(tmp / VECTORS, [prepared.vocab[i] for i in order],
+                               best["words.weight"].cpu().numpy()[order])
     shutil.rmtree(work)
 
 

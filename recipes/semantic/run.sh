@@ -149,9 +149,12 @@ run_stage 5 report report
 
 align_all() {
   # the cluster-skipgram space, averaged per word, mapped onto the text topline and GloVe
-  local r=$exp/results
+  # over the frequent words (>= --wordsim-min-count tokens, the words the similarity
+  # figures are scored on)
+  local r=$exp/results frequent
+  frequent=$(awk -v m="$wordsim_min_count" '{ n[$2]++ } END { for (w in n) f += n[w] >= m; print f }' "$words/text")
   ../default/local/align_to_text.sh "$exp" "h5:$awe_h5/cluster-skipgram.h5" "$words/text" \
-    "$exp/semantic_text/vectors.txt" "$glove" "$seed" ../default/conf/adversarial_large.conf
+    "$exp/semantic_text/vectors.txt" "$glove" "$seed" ../default/conf/adversarial_large.conf "$frequent"
   awe report --title "cluster-skipgram space -> text spaces: word translation P@k (NN, CSLS)" \
     -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage \
     --markdown "$r/translate_table.md" --json "$r/translate_table.json" "$r"/translate_*.json
