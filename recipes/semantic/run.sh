@@ -13,7 +13,7 @@
 #   ./run.sh --corpus ../default/data/semantic --feats ../default/exp/semantic/feats \
 #     --stage 0 --stop-stage 1 && ./run.sh ... --stage 8 --stop-stage 8
 # (a) text skipgram; (b) cluster-skipgram on oracle clusters (true words) with hard and
-# (c) soft labels; (d) on K-means clusters of the multilingual model's AWEs (soft and hard,
+# (c) soft labels; (d) on K-means clusters (K = --ladder-base-clusters) of the multilingual model's AWEs (soft and hard,
 # and soft at a second K near the number of frequent word types, --ladder-clusters, as it is
 # and with the clusters that split a word by voice merged, soft and hard); (e) the
 # same with an English-trained phonetic model (--english-model).  Every rung is scored on the
@@ -21,12 +21,13 @@
 # how much speaker the (d) spaces carry beside their input.  All rungs get
 # 1M pairs (conf/ladder_speech.conf); (a), (d) and (e) also the text's full budget
 # (conf/ladder_text.conf: 10 epochs); the oracle rungs' 27,117-way softmax makes that
-# about 2 hours per rung on 2 CPU cores, so rung (b) gets it over word2vec's vocabulary
+# about 2 hours per rung on 2 CPU cores, so rungs (b) and (c) get it over word2vec's vocabulary
 # (words with >= 5 tokens, rare words pooled: 7,979 classes, 20 minutes).
 #
 # Usage: ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--feats DIR] [--feats-root DIR]
 #                 [--phonetic-model DIR] [--english-model DIR] [--clusters K]
-#                 [--speaker-mvn true|false] [--merge-speakers true|false] [--ladder-clusters K] [--methods "..."] [--exp DIR]
+#                 [--speaker-mvn true|false] [--merge-speakers true|false] [--ladder-base-clusters K]
+#                 [--ladder-clusters K] [--methods "..."] [--exp DIR]
 #                 [--redo true]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -42,6 +43,7 @@ english_model=../default/exp/small/phonetic_english   # ladder rung (e)
 clusters=8000         # about the frequent word types (7,978); with --merge-speakers (README: ladder at the text's budget)
 speaker_mvn=false     # true: phonetic AWEs normalised per speaker (awe embed --speaker-mvn) before clustering
 merge_speakers=true   # merge clusters that split a word by voice (awe cluster --merge-speakers)
+ladder_base_clusters=2000   # ladder rungs (d) and (e): K-means K, no merge (the comparison's first setting)
 ladder_clusters=8000   # ladder rung (d) at a second K: about the frequent word types (7,978)
 methods="text cluster-skipgram cluster-skipgram-hard projection two-stage contrastive speech2vec units"
 seed=0
@@ -51,7 +53,7 @@ redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 wordsim=$AWE_SHARED_DATA/wordsim/en
 wordsim_min_count=5   # similarity pairs whose words both have this many training tokens
-help_message="$(sed -n '2,29p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,30p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 words=$corpus/en/train_words
@@ -203,12 +205,18 @@ ladder() {
   }
   train conf/ladder_text.conf "$l/b_oracle_frequent_hard_full" --method cluster-skipgram --hard \
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/oracle_frequent_clusters"
+  train conf/ladder_text.conf "$l/c_oracle_frequent_soft_full" --method cluster-skipgram \
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/oracle_frequent_clusters"
+  # rung (d) at the base K, without merging (its own clusters, whatever stage 1's settings)
+  local base=$l/clusters_k$ladder_base_clusters
+  [ -f "$base/summary.json" ] || awe cluster --k "$ladder_base_clusters" --spherical --seed "$seed" \
+    --overwrite --labels "$words/text" "h5:$awe_h5/phonetic.h5" "$base"
   train conf/ladder_speech.conf "$l/d_kmeans_multilingual" --method cluster-skipgram \
-    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$exp/clusters"
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$base"
   train conf/ladder_speech.conf "$l/d_kmeans_multilingual_hard" --method cluster-skipgram --hard \
-    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$exp/clusters"
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$base"
   train conf/ladder_text.conf "$l/d_kmeans_multilingual_full" --method cluster-skipgram \
-    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$exp/clusters"
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$base"
   local big=d_kmeans_multilingual_k$ladder_clusters
   [ -f "$l/clusters_k$ladder_clusters/summary.json" ] || awe cluster --k "$ladder_clusters" --spherical \
     --seed "$seed" --overwrite --labels "$words/text" "h5:$awe_h5/phonetic.h5" "$l/clusters_k$ladder_clusters"
@@ -226,7 +234,7 @@ ladder() {
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/clusters_k${ladder_clusters}_merged"
   [ -f "$awe_h5/phonetic_english.h5" ] || awe embed --nj "$nj" "$english_model" "scp:$train_scp" \
     "h5:$awe_h5/phonetic_english.h5"
-  [ -f "$l/clusters_english/summary.json" ] || awe cluster --k "$clusters" --spherical --seed "$seed" \
+  [ -f "$l/clusters_english/summary.json" ] || awe cluster --k "$ladder_base_clusters" --spherical --seed "$seed" \
     --overwrite --labels "$words/text" "h5:$awe_h5/phonetic_english.h5" "$l/clusters_english"
   train conf/ladder_speech.conf "$l/e_kmeans_english" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic_english.h5" --clusters "$l/clusters_english"
@@ -236,13 +244,13 @@ ladder() {
     awe eval wordsim --vectors "$l/$rung/vectors.txt" --pairs "$wordsim" --counts "$words/text" \
       --min-count "$wordsim_min_count" --reference "$text_vectors" --json "$r/$rung.json"
   done
-  for rung in b_oracle_hard c_oracle_soft b_oracle_frequent_hard_full d_kmeans_multilingual \
+  for rung in b_oracle_hard c_oracle_soft b_oracle_frequent_hard_full c_oracle_frequent_soft_full d_kmeans_multilingual \
               d_kmeans_multilingual_hard d_kmeans_multilingual_full "$big" "${merged}_full" \
               "${merged}_hard_full" e_kmeans_english e_kmeans_english_full; do
     local input=h5:$awe_h5/phonetic.h5
     [[ "$rung" == e_* ]] && input=h5:$awe_h5/phonetic_english.h5
     [[ "$rung" == [bc]_oracle_[hs]* ]] && input=h5:$l/oracle_clusters/soft.h5   # the oracle labels themselves
-    [[ "$rung" == b_oracle_frequent* ]] && input=h5:$l/oracle_frequent_clusters/soft.h5
+    [[ "$rung" == [bc]_oracle_frequent* ]] && input=h5:$l/oracle_frequent_clusters/soft.h5
     awe embed "$l/$rung" "$input" "h5:$l/$rung.h5"
     awe eval wordsim "h5:$l/$rung.h5" --labels "$words/text" --pairs "$wordsim" \
       --min-count "$wordsim_min_count" --reference "$text_vectors" --seed "$seed" --json "$r/$rung.json"
