@@ -12,10 +12,10 @@
 #   (cd ../default && ./run.sh --preset semantic && ./run.sh --preset small --stop-stage 3)
 #   ./run.sh --corpus ../default/data/semantic --feats ../default/exp/semantic/feats \
 #     --stage 0 --stop-stage 1 && ./run.sh ... --stage 8 --stop-stage 8
-# (a) text skipgram; (b) cluster-skipgram on oracle clusters (true words) with hard and
-# (c) soft labels; (d) on K-means clusters (K = --ladder-base-clusters) of the multilingual model's AWEs (soft and hard,
-# and soft at a second K near the number of frequent word types, --ladder-clusters, as it is
-# and with the clusters that split a word by voice merged, soft and hard); (e) the
+# (a) text skipgram; (b) cluster-skipgram on oracle clusters (true words) with hard and (c)
+# soft labels; (b') the oracle with only stage 1's word absorption; (d) on K-means clusters
+# (--ladder-base-clusters) of the multilingual model's AWEs (soft, hard), soft at a second K
+# (--ladder-clusters) as it is and speaker-merged (soft, hard); (e) the
 # same with an English-trained phonetic model (--english-model).  Every rung is scored on the
 # same frequent pairs; the drop between rungs says where meaning is lost; linear probes say
 # how much speaker the (d) spaces carry beside their input.  All rungs get
@@ -207,6 +207,16 @@ ladder() {
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/oracle_frequent_clusters"
   train conf/ladder_text.conf "$l/c_oracle_frequent_soft_full" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/oracle_frequent_clusters"
+  # rung (b'): the oracle with only stage 1's word absorption (a word whose tokens mostly
+  # fall in a more frequent word's cluster takes that word's label), hard labels
+  [ -f "$l/absorbed_clusters/summary.json" ] || {
+    python3 local/absorbed_labels.py "$words/text" "$exp/clusters/assign.txt" "$wordsim_min_count" \
+      "$l/absorbed_labels.txt"
+    awe cluster --oracle --spherical --labels "$l/absorbed_labels.txt" --overwrite \
+      "h5:$awe_h5/phonetic.h5" "$l/absorbed_clusters"
+  }
+  train conf/ladder_text.conf "$l/b_absorbed_hard_full" --method cluster-skipgram --hard \
+    --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/absorbed_clusters"
   # rung (d) at the base K, without merging (its own clusters, whatever stage 1's settings)
   local base=$l/clusters_k$ladder_base_clusters
   [ -f "$base/summary.json" ] || awe cluster --k "$ladder_base_clusters" --spherical --seed "$seed" \
@@ -244,13 +254,15 @@ ladder() {
     awe eval wordsim --vectors "$l/$rung/vectors.txt" --pairs "$wordsim" --counts "$words/text" \
       --min-count "$wordsim_min_count" --reference "$text_vectors" --json "$r/$rung.json"
   done
-  for rung in b_oracle_hard c_oracle_soft b_oracle_frequent_hard_full c_oracle_frequent_soft_full d_kmeans_multilingual \
+  for rung in b_oracle_hard c_oracle_soft b_oracle_frequent_hard_full c_oracle_frequent_soft_full \
+              b_absorbed_hard_full d_kmeans_multilingual \
               d_kmeans_multilingual_hard d_kmeans_multilingual_full "$big" "${merged}_full" \
               "${merged}_hard_full" e_kmeans_english e_kmeans_english_full; do
     local input=h5:$awe_h5/phonetic.h5
     [[ "$rung" == e_* ]] && input=h5:$awe_h5/phonetic_english.h5
     [[ "$rung" == [bc]_oracle_[hs]* ]] && input=h5:$l/oracle_clusters/soft.h5   # the oracle labels themselves
     [[ "$rung" == [bc]_oracle_frequent* ]] && input=h5:$l/oracle_frequent_clusters/soft.h5
+    [[ "$rung" == b_absorbed* ]] && input=h5:$l/absorbed_clusters/soft.h5
     awe embed "$l/$rung" "$input" "h5:$l/$rung.h5"
     awe eval wordsim "h5:$l/$rung.h5" --labels "$words/text" --pairs "$wordsim" \
       --min-count "$wordsim_min_count" --reference "$text_vectors" --seed "$seed" --json "$r/$rung.json"
