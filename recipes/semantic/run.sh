@@ -154,7 +154,7 @@ align_all() {
   # over the frequent words (>= --wordsim-min-count tokens, the words the similarity
   # figures are scored on)
   local r=$exp/results frequent
-  frequent=$(awk -v m="$wordsim_min_count" '{ n[$2]++ } END { for (w in n) f += n[w] >= m; print f }' "$words/text")
+  frequent=$(awk -v m="$wordsim_min_count" '{ n[$2]++ } END { for (w in n) f += n[w] >= m; print f + 0 }' "$words/text")
   ../default/local/align_to_text.sh "$exp" "h5:$awe_h5/cluster-skipgram.h5" "$words/text" \
     "$exp/semantic_text/vectors.txt" "$glove" "$seed" ../default/conf/adversarial_large.conf "$frequent"
   awe report --title "cluster-skipgram space -> text spaces: word translation P@k (NN, CSLS)" \

@@ -25,6 +25,9 @@ def main() -> None:
     text = {key: word.strip() for key, word in text.items()}
     with open(assign_path, encoding="utf-8") as f:
         assign = dict(line.split() for line in f if line.strip())
+    missing = next((key for key in text if key not in assign), None)
+    if missing is not None:
+        sys.exit(f"{assign_path}: no cluster for segment '{missing}' of {text_path}")
     count = Counter(text.values())
     word_clusters, cluster_words = defaultdict(Counter), defaultdict(Counter)
     for key, word in text.items():
