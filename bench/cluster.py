@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import faiss
@@ -83,22 +84,26 @@ def main() -> None:
                      "inertia": inertia(x, centroids), "note": note})
         print(f"  {name}: {seconds:.1f} s", file=sys.stderr)
 
-    variants = [  # name, options, note
-        ("awe K-means (--swap-rounds 12 --init-points-per-centroid 3)",
-         {"swap_rounds": 12, "init_points_per_centroid": 3},
-         "greedy k-means++ on {points} x K vectors; {swaps} of the {niter} iterations with swap rounds"),
-        ("awe K-means (--swap-rounds 12 --init random)", {"swap_rounds": 12, "init": "random"},
+    variants = [  # command-line options, KMeansOptions overrides, note
+        ("--swap-rounds 12 --init random", {"swap_rounds": 12, "init": "random"},
          "random vectors as centroids; {swaps} of the {niter} iterations with swap rounds"),
-        ("awe K-means (default: --swap-rounds 0 --init-points-per-centroid 50)", {},
-         "greedy k-means++ on {points} x K vectors, {niter} Lloyd iterations"),
-        ("awe K-means (--swap-rounds 0 --init random)", {"swap_rounds": 0, "init": "random"},
+        ("--swap-rounds 12 --init kmeans++ --init-points-per-centroid 3",
+         {"swap_rounds": 12, "init": "kmeans++", "init_points_per_centroid": 3},
+         "greedy k-means++ on {points} x K vectors; {swaps} of the {niter} iterations with swap rounds"),
+        ("--swap-rounds 0 --init kmeans++ --init-points-per-centroid 50",
+         {"swap_rounds": 0, "init": "kmeans++", "init_points_per_centroid": 50},
+         "greedy k-means++ on {points} x K vectors, {niter} Lloyd iterations (the default before 2026-12-06)"),
+        ("--swap-rounds 0 --init random", {"swap_rounds": 0, "init": "random"},
          "faiss's random init, {niter} Lloyd iterations"),
     ]
-    for name, overrides, note in variants:
+    defaults = KMeansOptions(k=args.k)
+    for flags, overrides, note in variants:
         opts = KMeansOptions(k=args.k, niter=args.niter, seed=args.seed, device="cpu", **overrides)
+        label = " (the default)" if replace(opts, niter=defaults.niter, seed=defaults.seed,
+                                             device=defaults.device) == defaults else ""
         result, sec = timed(lambda: kmeans(x, opts))
-        add(name, result.centroids, sec, note.format(niter=args.niter, swaps=opts.swap_rounds,
-                                                    points=opts.init_points_per_centroid))
+        add(f"awe K-means {flags}{label}", result.centroids, sec,
+            note.format(niter=args.niter, swaps=opts.swap_rounds, points=opts.init_points_per_centroid))
 
     def faiss_plus_plus():
         km = faiss.Kmeans(args.dim, args.k, niter=args.niter, seed=args.seed, max_points_per_centroid=256,
@@ -111,11 +116,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         write_vectors(f"h5:{tmp}/x.h5", [f"s{i:07d}" for i in range(args.n)], x)
         cmd = [str(ROOT / ".venv/bin/awe"), "cluster", "-k", str(args.k), "--iterations",
-               str(args.niter), "--seed", str(args.seed), "--swap-rounds", "12",
-               "--init-points-per-centroid", "3", f"h5:{tmp}/x.h5", f"{tmp}/out"]
+               str(args.niter), "--seed", str(args.seed), f"h5:{tmp}/x.h5", f"{tmp}/out"]
         _, sec = timed(lambda: subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL))
-        add("awe cluster --swap-rounds 12 --init-points-per-centroid 3 (whole command)",
-            np.load(f"{tmp}/out/centroids.npy"), sec, "read h5 + K-means + soft labels + write dir")
+        add("awe cluster at its defaults (whole command)", np.load(f"{tmp}/out/centroids.npy"), sec,
+            "read h5 + K-means + soft labels + write dir")
 
     mbk = MiniBatchKMeans(n_clusters=args.k, batch_size=4096, max_iter=args.niter, n_init=1,
                           init="k-means++", random_state=args.seed)

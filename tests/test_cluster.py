@@ -61,7 +61,8 @@ def test_greedy_kmeans_pp_identical_vectors():
 
 def test_inertia_within_1_percent_of_sklearn_on_zipfian_words():
     """The bench's data at a small size (6,000 x 130 around 120 Zipfian word centres, K=60),
-    mean inertia over 3 seeds: greedy k-means++ as good as scikit-learn, random init not."""
+    mean inertia over 3 seeds: the default (random start, swap rounds) as good as
+    scikit-learn, random init without swap rounds not."""
     from sklearn.cluster import KMeans
 
     rng = np.random.default_rng(0)

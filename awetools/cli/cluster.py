@@ -20,7 +20,7 @@ def cluster_command(
     k: int | None = typer.Option(None, "--k", "-k", help="Number of clusters (required unless --oracle)."),
     iterations: int = typer.Option(KMeansOptions.niter, "--iterations", help="Lloyd iterations per restart (swap rounds included)."),
     restarts: int = typer.Option(1, "--restarts", help="Restarts (faiss nredo); the lowest objective wins."),
-    init: str = typer.Option("kmeans++", "--init", help="Centroid initialisation: kmeans++ (greedy, as scikit-learn) or random (faster, worse on Zipfian data)."),
+    init: str = typer.Option(KMeansOptions.init, "--init", help="Centroid initialisation: random vectors (swap rounds then move them where they serve), or kmeans++ (greedy, as scikit-learn, on K x --init-points-per-centroid vectors)."),
     init_points_per_centroid: int = typer.Option(KMeansOptions.init_points_per_centroid, "--init-points-per-centroid", help="kmeans++, and the re-seeding of the swap rounds, draw from a random sample of K times this many vectors."),
     swap_rounds: int = typer.Option(KMeansOptions.swap_rounds, "--swap-rounds", help="The first N Lloyd iterations also move the least useful centroids to where the objective drops most (0: plain Lloyd; at most --iterations - 1)."),
     spherical: bool = typer.Option(False, "--spherical/--euclidean", help="Cosine K-means on L2-normalised vectors, or plain Euclidean."),

@@ -1,17 +1,18 @@
 """K-means with faiss (GPU faiss when it is installed and a GPU is visible).
 
 faiss runs Lloyd iterations with BLAS-backed nearest-centroid search; ``nredo`` restarts
-keep the run with the lowest objective.  The default start is *greedy* k-means++
-(:func:`greedy_kmeans_pp`, the variant scikit-learn's ``KMeans`` uses: each new centre is
-the best of ``2 + ln K`` candidates drawn by D^2 sampling) on a random sample of
-``init_points_per_centroid * K`` vectors.  faiss's own k-means++ is the plain,
-one-candidate variant; on Zipfian word clusters it ends about 20 % above scikit-learn's
-inertia, and Lloyd iterations cannot repair a poor start.  Optional *swap rounds*
-(:func:`swap_refine`) are Lloyd iterations that also move the centroids that serve least
-to where the objective drops most: on the bench's well-separated word clusters they reach
-scikit-learn's inertia at 7x its speed from a cheap start, but on real AWEs (the semantic
-preset) they end 0.8 % above the default, so they are off by default (bench/cluster.py,
-``man awe-cluster``).  In *spherical* mode the vectors are L2-normalised first and
+keep the run with the lowest objective.  By default K random vectors start, and the first
+12 Lloyd iterations are *swap rounds* (:func:`swap_refine`): they also move the centroids
+that serve least to where the objective drops most, which Lloyd alone cannot do on
+Zipfian word clusters (a frequent word split over several centroids, rare words unserved).
+The alternative start is *greedy* k-means++ (:func:`greedy_kmeans_pp`, the variant
+scikit-learn's ``KMeans`` uses: each new centre is the best of ``2 + ln K`` candidates
+drawn by D^2 sampling) on a random sample of ``init_points_per_centroid * K`` vectors;
+faiss's own k-means++ is the plain, one-candidate variant and ends about 20 % above
+scikit-learn's inertia.  With the same 20 iterations the default ends at 0.983x
+scikit-learn's inertia on the bench's Zipfian clusters and 0.9995x on real AWEs (greedy
+k-means++ without swaps: 1.014x and 1.0018x; bench/cluster.py, ``man awe-cluster``).
+In *spherical* mode the vectors are L2-normalised first and
 centroids are re-normalised every iteration (cosine K-means); distances are then squared
 Euclidean distances between unit vectors, ``2 - 2 cos``.
 """
@@ -41,10 +42,10 @@ class KMeansOptions:
     nredo: int = 1
     seed: int = 0
     spherical: bool = False
-    init: str = "kmeans++"
+    init: str = "random"
     max_points_per_centroid: int = 256
     init_points_per_centroid: int = 50
-    swap_rounds: int = 0
+    swap_rounds: int = 12
     device: str = "auto"
 
     def to_dict(self) -> dict:
