@@ -27,7 +27,7 @@
 # Usage: ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--feats DIR] [--feats-root DIR]
 #                 [--phonetic-model DIR] [--english-model DIR] [--clusters K]
 #                 [--speaker-mvn true|false] [--merge-speakers true|false] [--ladder-base-clusters K]
-#                 [--ladder-clusters K] [--methods "..."] [--exp DIR]
+#                 [--ladder-clusters K] [--ladder-kmeans "awe cluster options"] [--methods "..."] [--exp DIR]
 #                 [--redo true]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -45,6 +45,7 @@ speaker_mvn=false     # true: phonetic AWEs normalised per speaker (awe embed --
 merge_speakers=true   # merge clusters that split a word by voice (awe cluster --merge-speakers)
 ladder_base_clusters=2000   # ladder rungs (d) and (e): K-means K, no merge (the comparison's first setting)
 ladder_clusters=8000   # ladder rung (d) at a second K: about the frequent word types (7,978)
+ladder_kmeans="--init kmeans++ --swap-rounds 0"   # the K-means of the README's ladder figures (awe cluster's default until 2026-12-06)
 methods="text cluster-skipgram cluster-skipgram-hard projection two-stage contrastive speech2vec units"
 seed=0
 nj=2
@@ -219,7 +220,7 @@ ladder() {
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/absorbed_clusters"
   # rung (d) at the base K, without merging (its own clusters, whatever stage 1's settings)
   local base=$l/clusters_k$ladder_base_clusters
-  [ -f "$base/summary.json" ] || awe cluster --k "$ladder_base_clusters" --spherical --seed "$seed" \
+  [ -f "$base/summary.json" ] || awe cluster $ladder_kmeans --k "$ladder_base_clusters" --spherical --seed "$seed" \
     --overwrite --labels "$words/text" "h5:$awe_h5/phonetic.h5" "$base"
   train conf/ladder_speech.conf "$l/d_kmeans_multilingual" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$base"
@@ -228,14 +229,14 @@ ladder() {
   train conf/ladder_text.conf "$l/d_kmeans_multilingual_full" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$base"
   local big=d_kmeans_multilingual_k$ladder_clusters
-  [ -f "$l/clusters_k$ladder_clusters/summary.json" ] || awe cluster --k "$ladder_clusters" --spherical \
+  [ -f "$l/clusters_k$ladder_clusters/summary.json" ] || awe cluster $ladder_kmeans --k "$ladder_clusters" --spherical \
     --seed "$seed" --overwrite --labels "$words/text" "h5:$awe_h5/phonetic.h5" "$l/clusters_k$ladder_clusters"
   train conf/ladder_speech.conf "$l/$big" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/clusters_k$ladder_clusters"
   # the same K with the clusters that split a word by voice merged (awe cluster --merge-speakers),
   # soft and hard labels, at the text's full budget
   local merged=d_kmeans_multilingual_k${ladder_clusters}_merged
-  [ -f "$l/clusters_k${ladder_clusters}_merged/summary.json" ] || awe cluster --k "$ladder_clusters" \
+  [ -f "$l/clusters_k${ladder_clusters}_merged/summary.json" ] || awe cluster $ladder_kmeans --k "$ladder_clusters" \
     --spherical --seed "$seed" --overwrite --merge-speakers "$words/utt2spk" --labels "$words/text" \
     "h5:$awe_h5/phonetic.h5" "$l/clusters_k${ladder_clusters}_merged"
   train conf/ladder_text.conf "$l/${merged}_full" --method cluster-skipgram \
@@ -244,7 +245,7 @@ ladder() {
     --embeddings "h5:$awe_h5/phonetic.h5" --clusters "$l/clusters_k${ladder_clusters}_merged"
   [ -f "$awe_h5/phonetic_english.h5" ] || awe embed --nj "$nj" "$english_model" "scp:$train_scp" \
     "h5:$awe_h5/phonetic_english.h5"
-  [ -f "$l/clusters_english/summary.json" ] || awe cluster --k "$ladder_base_clusters" --spherical --seed "$seed" \
+  [ -f "$l/clusters_english/summary.json" ] || awe cluster $ladder_kmeans --k "$ladder_base_clusters" --spherical --seed "$seed" \
     --overwrite --labels "$words/text" "h5:$awe_h5/phonetic_english.h5" "$l/clusters_english"
   train conf/ladder_speech.conf "$l/e_kmeans_english" --method cluster-skipgram \
     --embeddings "h5:$awe_h5/phonetic_english.h5" --clusters "$l/clusters_english"
