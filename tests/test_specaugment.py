@@ -9,7 +9,7 @@ import torch
 
 from awetools.errors import AweError
 from awetools.models.embed import pad_batch
-from awetools.train.specaugment import SpecAugment, mask_batch
+from awetools.train.specaugment import SpecAugment, augment_batch, mask_batch, warp_batch
 
 
 def _batch(rows: int = 200, dims: int = 39) -> tuple[torch.Tensor, torch.Tensor]:
@@ -76,3 +76,37 @@ def test_bad_options():
         SpecAugment(time_masks=2, time_mask_width=-1)
     with pytest.raises(AweError, match="--time-mask-ratio 1.5"):
         SpecAugment(time_mask_ratio=1.5)
+
+
+def test_time_warp_keeps_the_ends_and_is_piecewise_linear():
+    lengths = torch.randint(3, 80, (300,), generator=torch.Generator().manual_seed(0))
+    feats, lengths = pad_batch([torch.arange(1, int(n) + 1, dtype=torch.float32)[:, None].repeat(1, 4)
+                                for n in lengths])                  # frame i holds i + 1
+    torch.manual_seed(0)
+    out, new = warp_batch(feats, lengths, SpecAugment(time_warp=0.2))
+    assert out.shape[0] == 300 and out.shape[1] == int(new.max())
+    for row, (n, m) in enumerate(zip(lengths.tolist(), new.tolist())):
+        assert round(0.8 * n) <= m <= round(1.2 * n)
+        values = out[row, :m, 0].double().numpy()
+        assert (out[row, :m] == out[row, :m, :1]).all()            # every dimension read the same way
+        assert (out[row, m:] == 0).all()                             # padding stays padding
+        assert values[0] == 1 and values[-1] == pytest.approx(n)     # first and last frames in place
+        steps = np.diff(values)
+        assert (steps >= -1e-5).all()                                # time never runs backwards
+        # two linear pieces: the step changes once, or twice around the frame astride the knot
+        changes = np.flatnonzero(np.abs(np.diff(steps)) > 1e-4)
+        assert len(changes) <= 1 or (len(changes) == 2 and changes[1] == changes[0] + 1)
+    assert not torch.equal(new, lengths)
+
+
+def test_time_warp_repeatable_and_off_by_default():
+    feats, lengths = _batch()
+    options = SpecAugment(time_warp=0.1)
+    torch.manual_seed(3)
+    a = augment_batch(feats, lengths, options)
+    torch.manual_seed(3)
+    b = augment_batch(feats, lengths, options)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    assert options.enabled and warp_batch(feats, lengths, SpecAugment())[0] is feats
+    with pytest.raises(AweError, match="--time-warp 1.0: must be in"):
+        SpecAugment(time_warp=1.0)

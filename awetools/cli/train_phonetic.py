@@ -56,6 +56,7 @@ def train_phonetic_command(
     time_mask_ratio: float = typer.Option(0.2, "--time-mask-ratio", help="spec-augment: a time mask covers at most this share of a segment."),
     freq_masks: int = typer.Option(2, "--freq-masks", help="spec-augment: feature-dimension masks per segment."),
     freq_mask_width: int = typer.Option(5, "--freq-mask-width", help="spec-augment: largest feature mask in dimensions."),
+    time_warp: float = typer.Option(0.0, "--time-warp", help="Time-warp each training segment (with or without --spec-augment's masks): stretch it by a random factor in [1-R, 1+R] along a random piecewise-linear map; 0 = off."),
     rnn: str = typer.Option("gru", "--rnn", help="gru or lstm."),
     bidirectional: bool = typer.Option(False, "--bidirectional/--unidirectional", help="Bidirectional RNN (last states of both directions concatenated)."),
     conv: bool = typer.Option(False, "--conv/--no-conv", help="Conv1d front end (64 filters, kernel 5, stride 2)."),
@@ -109,7 +110,8 @@ def train_phonetic_command(
                "conv": conv, "embed_dim": embed_dim, "dropout": dropout},
         loss=LossOptions(objective, temperature, margin, alpha, beta,
                          SpecAugment(time_masks, time_mask_width, time_mask_ratio, freq_masks,
-                                     freq_mask_width) if spec_augment else SpecAugment()),
+                                     freq_mask_width, time_warp) if spec_augment
+                         else SpecAugment(time_warp=time_warp)),
         loop=LoopOptions(epochs=epochs, batch_size=batch_size, lr=lr, lr_patience=lr_patience,
                          patience=patience, seed=seed,
                          cae_pretrain_epochs=cae_pretrain_epochs if objective == "cae" else 0),

@@ -20,7 +20,7 @@ from awetools.models.awe import AweModel
 from awetools.models.embed import pad_batch
 from awetools.train.losses import (masked_mse, nt_xent, phone_cross_entropy, triplet_hardest,
                                    vector_regression)
-from awetools.train.specaugment import SpecAugment, mask_batch
+from awetools.train.specaugment import SpecAugment, augment_batch
 from awetools.train.targets import pad_phones
 
 
@@ -31,7 +31,7 @@ class LossOptions:
     margin: float = 0.4
     alpha: float = 1.0
     beta: float = 1.0
-    spec_augment: SpecAugment = field(default_factory=SpecAugment)  # input masking (training)
+    spec_augment: SpecAugment = field(default_factory=SpecAugment)  # input warping and masking (training)
 
 
 @dataclass
@@ -67,7 +67,7 @@ def batch_loss(model: AweModel, data: TrainTensors, index: np.ndarray, options: 
     feats, lengths = pad_batch([data.feats[i] for i in index])
     feats, lengths = feats.to(device), lengths.to(device)
     labels = torch.as_tensor(data.labels[index], device=device)
-    embeddings = model(mask_batch(feats, lengths, options.spec_augment), lengths)
+    embeddings = model(*augment_batch(feats, lengths, options.spec_augment))
     objective = options.objective
     if objective == "contrastive":
         return nt_xent(embeddings, labels, options.temperature)
