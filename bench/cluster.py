@@ -1,11 +1,12 @@
-"""Benchmark: `awe cluster` (faiss K-means) against scikit-learn (MiniBatch)KMeans.
+"""Benchmark: `awe cluster`'s K-means against scikit-learn's (MiniBatch)KMeans and faiss's.
 
 Data: N synthetic "segment embeddings" of dimension D drawn around 2K true word centres
 with Zipfian token counts (a few frequent words, a long tail), as AWEs of running speech
 look.  Every method gets the same iteration budget and one initialisation; inertia is
 recomputed for all of them the same way (sum of squared distances to the nearest
 centroid over all N vectors), and inertia and speed are given relative to scikit-learn's
-``KMeans`` of the same run.  Prints a markdown table; writes bench/results/cluster.json.
+``KMeans`` of the same run (``--sklearn-defaults`` adds one run to its own convergence).
+Prints a markdown table; writes bench/results/cluster.json.
 
     .venv/bin/python bench/cluster.py                      # 200,000 x 130, K = 2,000
     .venv/bin/python bench/cluster.py --n 20000 --k 200    # quick
@@ -66,6 +67,8 @@ def main() -> None:
     parser.add_argument("--niter", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-kmeans", action="store_true", help="skip scikit-learn's full KMeans")
+    parser.add_argument("--sklearn-defaults", action="store_true",
+                        help="also run scikit-learn's KMeans at its own defaults (to convergence)")
     parser.add_argument("--input", help="cluster this vector table (rspecifier) instead of synthetic data")
     parser.add_argument("--normalise", action="store_true", help="L2-normalise the rows first")
     parser.add_argument("--out", default=str(ROOT / "bench/results/cluster.json"))
@@ -94,7 +97,7 @@ def main() -> None:
          {"swap_rounds": 0, "init": "kmeans++", "init_points_per_centroid": 50},
          "greedy k-means++ on {points} x K vectors, {niter} Lloyd iterations (the default before 2026-12-06)"),
         ("--swap-rounds 0 --init random", {"swap_rounds": 0, "init": "random"},
-         "faiss's random init, {niter} Lloyd iterations"),
+         "random vectors as centroids, {niter} Lloyd iterations"),
     ]
     defaults = KMeansOptions(k=args.k)
     for flags, overrides, note in variants:
@@ -105,12 +108,15 @@ def main() -> None:
         add(f"awe K-means {flags}{label}", result.centroids, sec,
             note.format(niter=args.niter, swaps=opts.swap_rounds, points=opts.init_points_per_centroid))
 
-    def faiss_plus_plus():
+    def faiss_kmeans(init_method):
         km = faiss.Kmeans(args.dim, args.k, niter=args.niter, seed=args.seed, max_points_per_centroid=256,
-                          min_points_per_centroid=1, init_method=faiss.ClusteringInitMethod_KMEANS_PLUS_PLUS)
+                          min_points_per_centroid=1, init_method=init_method)
         km.train(x)
         return km.centroids
-    centroids, sec = timed(faiss_plus_plus)
+    centroids, sec = timed(lambda: faiss_kmeans(faiss.ClusteringInitMethod_RANDOM))
+    add("faiss Kmeans, random init", centroids, sec,
+        f"faiss's own Lloyd ({args.niter} iterations), the engine of awe cluster until 2026-12-06")
+    centroids, sec = timed(lambda: faiss_kmeans(faiss.ClusteringInitMethod_KMEANS_PLUS_PLUS))
     add("faiss's own k-means++ (plain)", centroids, sec, f"{args.niter} iterations (before issue 15)")
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,6 +138,11 @@ def main() -> None:
         _, sec = timed(lambda: km.fit(x))
         add("sklearn KMeans (lloyd)", km.cluster_centers_, sec,
             f"max_iter {args.niter}, k-means++")
+    if args.sklearn_defaults:
+        converged = KMeans(n_clusters=args.k, random_state=args.seed)
+        _, sec = timed(lambda: converged.fit(x))
+        add("sklearn KMeans at its defaults", converged.cluster_centers_, sec,
+            f"max_iter 300, tol 1e-4: stopped after {converged.n_iter_} iterations")
 
     reference = next((r for r in rows if r["method"].startswith("sklearn KMeans")),
                      min(rows, key=lambda r: r["inertia"]))

@@ -9,8 +9,9 @@ import pytest
 
 from awetools.cli.main import main
 from awetools.cluster.clusterdir import ClusterDir
+from awetools.cluster import kmeans as kmeans_module
 from awetools.cluster.kmeans import (KMeansOptions, KMeansResult, cluster_means, greedy_kmeans_pp,
-                                     kmeans, removable_centroids, swap_refine)
+                                     kmeans, lloyd, nearest, removable_centroids, swap_refine)
 from awetools.cluster.merge import MergeOptions, merged_result, speaker_merge
 from awetools.cluster.quality import nmi, purity
 from awetools.cluster.soft import softmax_neg_distances
@@ -86,6 +87,28 @@ def test_cluster_means_by_hand():
                                [[1, 0], [0, 4], [3, 4]])  # the empty cluster 2 keeps its centroid
     np.testing.assert_allclose(cluster_means(x, np.array([0, 0, 1]), old, spherical=True),
                                [[1, 0], [0, 1], [0.6, 0.8]], atol=1e-6)
+
+
+def test_nearest_is_brute_force_across_blocks(monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(301, 7)).astype(np.float32)
+    centroids = rng.normal(size=(11, 7)).astype(np.float32)
+    monkeypatch.setattr(kmeans_module, "BLOCK_ELEMENTS", 11 * 40)  # 8 blocks of 40 rows
+    dist, idx = nearest(x, centroids, top=3)
+    exact = ((x[:, None, :].astype(np.float64) - centroids[None]) ** 2).sum(-1)
+    order = np.argsort(exact, axis=1)[:, :3]
+    np.testing.assert_array_equal(idx, order)
+    np.testing.assert_allclose(dist, np.take_along_axis(exact, order, axis=1), rtol=1e-4, atol=1e-4)
+    assert nearest(x, centroids[:2], top=3)[1].shape == (301, 2)  # top is at most K
+
+
+def test_lloyd_gives_an_emptied_cluster_the_farthest_vector():
+    x = np.array([[0, 0], [0, 1], [10, 0], [10, 1], [30, 0]], np.float32)
+    start = np.array([[0, 0.5], [10, 0.5], [-100, 0]], np.float32)  # the third serves nothing
+    centroids, objectives = lloyd(x, start, 1)
+    # means of the two served clusters; [30, 0] (20.25 from its centroid) moves to the empty one
+    np.testing.assert_allclose(centroids, [[0, 0.5], [50 / 3, 1 / 3], [30, 0]], atol=1e-5)
+    assert objectives == [pytest.approx(4 * 0.25 + 20.0 ** 2 + 0.25)]
 
 
 def test_removable_centroids_by_hand():

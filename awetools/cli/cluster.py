@@ -19,24 +19,24 @@ def cluster_command(
     out_dir: Path = typer.Argument(..., help="Cluster dir to write."),
     k: int | None = typer.Option(None, "--k", "-k", help="Number of clusters (required unless --oracle)."),
     iterations: int = typer.Option(KMeansOptions.niter, "--iterations", help="Lloyd iterations per restart (swap rounds included)."),
-    restarts: int = typer.Option(1, "--restarts", help="Restarts (faiss nredo); the lowest objective wins."),
+    restarts: int = typer.Option(1, "--restarts", help="Restarts, each from its own initialisation; the lowest inertia wins."),
     init: str = typer.Option(KMeansOptions.init, "--init", help="Centroid initialisation: random vectors (swap rounds then move them where they serve), or kmeans++ (greedy, as scikit-learn, on K x --init-points-per-centroid vectors)."),
     init_points_per_centroid: int = typer.Option(KMeansOptions.init_points_per_centroid, "--init-points-per-centroid", help="kmeans++, and the re-seeding of the swap rounds, draw from a random sample of K times this many vectors."),
     swap_rounds: int = typer.Option(KMeansOptions.swap_rounds, "--swap-rounds", help="The first N Lloyd iterations also move the least useful centroids to where the objective drops most (0: plain Lloyd; at most --iterations - 1)."),
     spherical: bool = typer.Option(False, "--spherical/--euclidean", help="Cosine K-means on L2-normalised vectors, or plain Euclidean."),
     temperature: float | None = typer.Option(None, "--temperature", help="Soft-label temperature T in exp(-d^2/T) (default: mean squared distance to own centroid)."),
     top_k: int = typer.Option(5, "--top-k", help="Nearest centroids kept in each soft label."),
-    max_points_per_centroid: int = typer.Option(256, "--max-points-per-centroid", help="faiss trains on at most K times this many random vectors."),
+    max_points_per_centroid: int = typer.Option(256, "--max-points-per-centroid", help="K-means trains on at most K times this many random vectors."),
     labels: Path | None = typer.Option(None, "--labels", help="Kaldi text file '<segment> <word>': report purity and NMI."),
     oracle: bool = typer.Option(False, "--oracle", help="Diagnosis: no K-means, the word types of --labels are the clusters (centroid: a type's mean; a segment's own word first in its soft label)."),
     merge_speakers: Path | None = typer.Option(None, "--merge-speakers", help="Kaldi table '<segment> <speaker>' (a word data dir's utt2spk): merge neighbouring clusters whose speakers are disjoint, i.e. one word split by voice; K becomes the number of merged groups."),
     merge_min_cosine: float = typer.Option(MergeOptions.min_cosine, "--merge-min-cosine", help="--merge-speakers: merge only clusters whose centroids have at least this cosine."),
     merge_max_overlap: float = typer.Option(MergeOptions.max_overlap, "--merge-max-overlap", help="--merge-speakers: merge only clusters whose speaker distributions overlap at most this much (0: disjoint, 1: the same)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (initialisation, subsampling)."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (GPU faiss)."),
+    device: str = typer.Option("auto", "--device", help="Where nearest-centroid searches run: auto, cpu or cuda (GPU faiss)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT_DIR if it exists."),
 ) -> None:
-    """Cluster segment embeddings with K-means (faiss) and write soft pseudo-word labels.
+    """Cluster segment embeddings with K-means and write soft pseudo-word labels.
 
     Usage: awe cluster [options] --k K RSPECIFIER OUT_DIR
 

@@ -7,7 +7,7 @@ Layout of ``OUT_DIR`` (built under a temporary name and renamed when complete):
 - ``assign.txt``: ``<segment> <cluster id>`` per segment, C-sorted by segment;
 - ``soft.h5``: soft pseudo-word labels, one ``[2, top]`` matrix per segment (row 0
   cluster ids, row 1 weights; see :mod:`awetools.cluster.soft`);
-- ``summary.json``: K, N, dim, inertia, objective per iteration (swap rounds, then faiss), cluster sizes,
+- ``summary.json``: K, N, dim, inertia, objective per iteration (swap rounds, then plain Lloyd), cluster sizes,
   the resolved temperature, label softness, options, and purity/NMI when labels were given.
 """
 
