@@ -90,6 +90,9 @@ def main() -> None:
     variants = [  # command-line options, KMeansOptions overrides, note
         ("--swap-rounds 12 --init random", {"swap_rounds": 12, "init": "random"},
          "random vectors as centroids; {swaps} of the {niter} iterations with swap rounds"),
+        ("--swap-rounds 12 --init random --init-points-per-centroid 50",
+         {"swap_rounds": 12, "init": "random", "init_points_per_centroid": 50},
+         "as the default, re-seeding from {points} x K vectors (the default of the morning of 2026-12-06)"),
         ("--swap-rounds 12 --init kmeans++ --init-points-per-centroid 3",
          {"swap_rounds": 12, "init": "kmeans++", "init_points_per_centroid": 3},
          "greedy k-means++ on {points} x K vectors; {swaps} of the {niter} iterations with swap rounds"),

@@ -79,6 +79,19 @@ def test_write_vectors_block_fast_path_h5(tmp_path):
     table.close()
 
 
+@pytest.mark.parametrize("kind", ["h5", "ark"])
+def test_matrix_block_same_as_one_by_one(tmp_path, kind):
+    keys = [f"seg{i:03d}" for i in range(40)]
+    block = np.random.default_rng(0).normal(size=(40, 2, 5)).astype(np.float32)
+    with open_writer(f"{kind}:{tmp_path}/block.{kind}") as out:
+        out.write_block(keys[:30], block[:30])
+        out.write(keys[30], block[30])                 # mixed with single writes
+        out.write_block(keys[31:], block[31:])
+    read_keys, mats = read_matrices(f"{kind}:{tmp_path}/block.{kind}")
+    assert read_keys == keys
+    np.testing.assert_array_equal(np.stack(mats), block)
+
+
 def test_binary_ark_byte_identical_to_kaldiio(tmp_path):
     for name, table in (("m", MATRICES), ("v", VECTORS)):
         ours, theirs = tmp_path / f"{name}_ours.ark", tmp_path / f"{name}_kaldiio.ark"

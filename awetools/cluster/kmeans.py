@@ -44,7 +44,7 @@ class KMeansOptions:
     spherical: bool = False
     init: str = "random"
     max_points_per_centroid: int = 256
-    init_points_per_centroid: int = 50
+    init_points_per_centroid: int = 10
     swap_rounds: int = 12
     device: str = "auto"
 

@@ -45,8 +45,7 @@ def softmax_neg_distances(dist: np.ndarray, temperature: float) -> np.ndarray:
 def write_soft_labels(wspecifier: str, labels: SoftLabels) -> None:
     """Write one ``[2, top]`` matrix (indices, weights) per segment."""
     with open_writer(wspecifier) as out:
-        for key, idx, w in zip(labels.keys, labels.index, labels.weight):
-            out.write(key, np.stack([idx.astype(np.float32), w]))
+        out.write_block(list(labels.keys), np.stack([labels.index.astype(np.float32), labels.weight], axis=1))
 
 
 def read_soft_labels(rspecifier: str) -> SoftLabels:

@@ -81,20 +81,22 @@ class HDF5TableWriter:
         if self._buffered >= _BLOCK_ROWS:
             self._flush()
 
-    def write_block(self, keys: list[str], vectors: np.ndarray) -> None:
-        """Write many vectors at once (the fast path for ``[N, D]`` embeddings)."""
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or len(keys) != len(vectors):
-            raise ValueError("write_block needs N keys and an [N, D] array")
+    def write_block(self, keys: list[str], arrays: np.ndarray) -> None:
+        """Write many arrays of one shape at once: ``[N, D]`` vectors or ``[N, R, D]``
+        matrices (the fast path for embeddings and soft labels)."""
+        arrays = np.asarray(arrays, dtype=np.float32)
+        if arrays.ndim not in (2, 3) or len(keys) != len(arrays):
+            raise ValueError("write_block needs N keys and an [N, D] or [N, R, D] array")
         if not keys:
             return
         if self._kind is None:
-            self._start(vectors[0], keys[0])
-        if self._kind != "vectors" or vectors.shape[1] != self._dim:
-            raise AweError(f"{self._name}: block of shape {vectors.shape} does not fit the table")
+            self._start(arrays[0], keys[0])
+        if self._kind != ("vectors" if arrays.ndim == 2 else "matrices") or arrays.shape[-1] != self._dim:
+            raise AweError(f"{self._name}: block of shape {arrays.shape} does not fit the table")
         self._flush()
         self._append_keys([k.encode("utf-8") for k in keys])
-        self._append_rows(vectors, [1] * len(keys))
+        rows = 1 if arrays.ndim == 2 else arrays.shape[1]
+        self._append_rows(arrays.reshape(-1, self._dim), [rows] * len(keys))
 
     def _append_keys(self, keys: list[bytes]) -> None:
         self._written_keys.extend(keys)

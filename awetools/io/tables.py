@@ -85,15 +85,16 @@ class TableWriter:
                 self._scp.write(f"{key} {self.spec.ark}:{offset}\n")
         self.count += 1
 
-    def write_vectors(self, keys: list[str], vectors: np.ndarray) -> None:
-        """Write an ``[N, D]`` block; one HDF5 append instead of N small writes."""
+    def write_block(self, keys: list[str], arrays: np.ndarray) -> None:
+        """Write ``[N, D]`` vectors or ``[N, R, D]`` matrices; one HDF5 append instead of N
+        small writes."""
         if self._h5 is not None and not set(keys) & self._seen and len(set(keys)) == len(keys):
-            self._h5.write_block(keys, vectors)
+            self._h5.write_block(keys, arrays)
             self._seen.update(keys)
             self.count += len(keys)
             return
-        for key, vector in zip(keys, vectors):
-            self.write(key, vector)
+        for key, array in zip(keys, arrays):
+            self.write(key, array)
 
     def _close(self, ok: bool) -> None:
         if self._h5 is not None:
@@ -129,7 +130,7 @@ def open_writer(wspecifier: str) -> Iterator[TableWriter]:
 def write_vectors(wspecifier: str, keys: list[str], vectors: np.ndarray) -> None:
     """Write an ``[N, D]`` array of vectors keyed by ``keys``."""
     with open_writer(wspecifier) as writer:
-        writer.write_vectors(list(keys), vectors)
+        writer.write_block(list(keys), vectors)
 
 
 def open_reader(rspecifier: str) -> Iterator[tuple[str, np.ndarray]]:

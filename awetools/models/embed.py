@@ -121,7 +121,7 @@ def _write_results(results: Iterator[tuple[list[str], np.ndarray]], wspecifier: 
     """Write ``(keys, vectors)`` blocks as they come; returns the count."""
     with open_writer(wspecifier) as writer, progress(desc="embed", unit="seg") as bar:
         for keys, vectors in results:
-            writer.write_vectors(keys, vectors)
+            writer.write_block(keys, vectors)
             bar.update(len(keys))
         return writer.count
 

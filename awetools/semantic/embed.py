@@ -77,7 +77,7 @@ def embed_semantic_table(model_dir: str | Path, rspecifier: str, wspecifier: str
                                    "phonetic model first)")
                 vectors = (embed_awes(model, np.concatenate(mats), m, device) if clustered else
                            embed_inputs(model, kind, mats, batch_size, device))
-            writer.write_vectors(keys, vectors)
+            writer.write_block(keys, vectors)
             count += len(keys)
             bar.update(len(keys))
     return count
