@@ -443,7 +443,7 @@ def test_spec_augment_trains_repeatably_and_leaves_validation_clean(fsdd_split, 
     from awetools.train.phonetic import load_valid
     from awetools.train.validate import validator
     args = ("--epochs", "2", "--seed", "5", "--spec-augment", "--time-masks", "2",
-            "--freq-masks", "2", "--freq-mask-width", "8")
+            "--freq-masks", "2", "--freq-mask-width", "8", "--time-warp", "0.1")
     states = []
     for name in ("a", "b"):
         rc, _, err = run_awe(train_args(fsdd_split, tmp_path / name, *args))
@@ -452,12 +452,12 @@ def test_spec_augment_trains_repeatably_and_leaves_validation_clean(fsdd_split, 
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
     assert run_awe(train_args(fsdd_split, tmp_path / "plain", "--epochs", "2", "--seed", "5"))[0] == 0
     plain = torch.load(tmp_path / "plain" / "model.pt", weights_only=True)
-    assert not all(torch.equal(plain[k], states[0][k]) for k in plain)   # masks were used
+    assert not all(torch.equal(plain[k], states[0][k]) for k in plain)   # warps and masks were used
     config = json.loads((tmp_path / "a" / "config.json").read_text())
     assert config["training"]["spec_augment"] == {
         "time_masks": 2, "time_mask_width": 5, "time_mask_ratio": 0.2, "freq_masks": 2,
-        "freq_mask_width": 8}
-    # the logged validation AP is the clean (unmasked) AP of the saved best model
+        "freq_mask_width": 8, "time_warp": 0.1}
+    # the logged validation AP is the clean (unwarped, unmasked) AP of the saved best model
     model = load_model(tmp_path / "a")[0]
     valid_dir, rspec = fsdd_split[1].split("=", 1)
     ap = validator(load_valid(SetSpec("valid", valid_dir, rspec)), 256, torch.device("cpu"))(model)["ap"]
