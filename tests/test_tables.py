@@ -92,6 +92,13 @@ def test_matrix_block_same_as_one_by_one(tmp_path, kind):
     np.testing.assert_array_equal(np.stack(mats), block)
 
 
+def test_block_with_a_bad_key_names_it(tmp_path):
+    with pytest.raises(AweError, match="invalid key 'seg 1' \\(empty or has whitespace\\)"):
+        with open_writer(f"h5:{tmp_path}/bad.h5") as out:
+            out.write_block(["seg0", "seg 1"], np.zeros((2, 3), np.float32))
+    assert not (tmp_path / "bad.h5").exists()
+
+
 def test_binary_ark_byte_identical_to_kaldiio(tmp_path):
     for name, table in (("m", MATRICES), ("v", VECTORS)):
         ours, theirs = tmp_path / f"{name}_ours.ark", tmp_path / f"{name}_kaldiio.ark"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,15 @@ from awetools.errors import AweError
 from awetools.io.atomic import atomic_path
 from awetools.io.hdf5 import HDF5Table, HDF5TableWriter
 from awetools.io.specifiers import Specifier, parse_rspecifier, parse_wspecifier
+
+_WHITESPACE = re.compile(r"\s")
+
+
+def _invalid_key(keys: list[str]) -> str | None:
+    """The first key that is empty or has whitespace, or None (one scan for the common case)."""
+    if "" not in keys and not _WHITESPACE.search("".join(keys)):
+        return None
+    return next(key for key in keys if not key or _WHITESPACE.search(key))
 
 
 def _open_stream(path: str, mode: str) -> BinaryIO:
@@ -66,7 +76,7 @@ class TableWriter:
 
     def write(self, key: str, array: np.ndarray) -> None:
         """Append one array; keys must be unique and contain no whitespace."""
-        if not key or any(c.isspace() for c in key):
+        if _invalid_key([key]) is not None:
             raise AweError(f"{self.spec.spelling}: invalid key '{key}' (empty or has whitespace)")
         if key in self._seen:
             raise AweError(f"{self.spec.spelling}: key '{key}' written twice")
@@ -88,7 +98,8 @@ class TableWriter:
     def write_block(self, keys: list[str], arrays: np.ndarray) -> None:
         """Write ``[N, D]`` vectors or ``[N, R, D]`` matrices; one HDF5 append instead of N
         small writes."""
-        if self._h5 is not None and not set(keys) & self._seen and len(set(keys)) == len(keys):
+        if self._h5 is not None and not set(keys) & self._seen and len(set(keys)) == len(keys) \
+                and _invalid_key(keys) is None:  # otherwise write() names the offending key
             self._h5.write_block(keys, arrays)
             self._seen.update(keys)
             self.count += len(keys)
