@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from awetools.cli.main import main
-from awetools.cluster.clusterdir import ClusterDir
 from awetools.cluster import kmeans as kmeans_module
+from awetools.cluster.clusterdir import ClusterDir
 from awetools.cluster.kmeans import (KMeansOptions, KMeansResult, cluster_means, greedy_kmeans_pp,
                                      kmeans, lloyd, nearest, removable_centroids, swap_refine)
 from awetools.cluster.merge import MergeOptions, merged_result, speaker_merge

@@ -303,8 +303,8 @@ def kmeans(x: np.ndarray, options: KMeansOptions, name: str = "input") -> KMeans
              "%s, on %s", n, dim, options.k, options.init, options.niter, swaps, options.nredo,
              "spherical" if options.spherical else "Euclidean", "GPU" if gpu else "CPU")
     if options.nredo > 1:
-        runs = [kmeans(x, replace(options, nredo=1, seed=options.seed + redo), name)
-                for redo in range(options.nredo)]
+        runs = (kmeans(x, replace(options, nredo=1, seed=options.seed + redo), name)
+                for redo in range(options.nredo))  # one run held beside the best
         return min(runs, key=lambda run: run.inertia)
     rng = np.random.default_rng(options.seed)
     limit = options.k * options.max_points_per_centroid
