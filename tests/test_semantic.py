@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from awetools.cluster.clusterdir import nearest_labels
+from awetools.cluster.clusterdir import ClusterDir, nearest_labels
 from awetools.cluster.soft import SoftLabels
+from awetools.errors import AweError
 from awetools.io.datadir import DataDir, Segment
 from awetools.io.tables import read_vectors, write_vectors, open_writer
 from awetools.models.awe import AweModel, ModelConfig
@@ -71,6 +72,43 @@ def test_subsampled_words_bring_neighbours_into_the_window():
     draws = [pairs(np.random.default_rng(seed)) for seed in range(40)]
     outcomes = {tuple(sorted(zip(d.center.tolist(), d.context.tolist(), d.distance.tolist()))) for d in draws}
     assert outcomes == {((0, 2, 1), (2, 0, 1)), ((0, 1, 1), (1, 0, 1), (1, 2, 1), (2, 1, 1))}
+
+
+def test_left_out_segments_never_train_and_close_up_their_utterance():
+    # one utterance "a b c d e"; c (row 2) is left out: b and d become neighbours
+    utts, positions = np.zeros(5, int).astype(str), np.arange(5)
+    pairs = EpochPairs(utts, positions, np.ones(1, bool), 1, left_out=np.arange(5) == 2)
+    for seed in range(3):
+        got = pairs(np.random.default_rng(seed))
+        assert sorted(zip(got.center.tolist(), got.context.tolist())) == [
+            (0, 1), (1, 0), (1, 3), (3, 1), (3, 4), (4, 3)]
+    # with subsampling too: a left-out row stays out whatever its item's frequency
+    subsampled = EpochPairs(utts, positions, np.ones(1, bool), 2, items=np.arange(5),
+                            threshold=1.0, left_out=np.arange(5) == 2)
+    assert subsampled.keep.tolist() == [1, 1, 0, 1, 1]
+
+
+def test_farthest_segments_by_hand(tmp_path):
+    centroids = np.array([[0.0, 0.0], [10.0, 0.0]], np.float32)
+    x = np.array([[0, 1], [0, 3], [10, 2], [10, 0.5], [0, 0.2]], np.float32)
+    items = np.array([0, 0, 1, 1, 0])  # distances^2: 1, 9, 4, 0.25, 0.04
+    soft = SoftLabels([f"s{i}" for i in range(5)], items[:, None], np.ones((5, 1), np.float32))
+    clusters = ClusterDir(tmp_path, 2, soft, centroids, 1.0, 1, spherical=False)
+    assert clusters.farthest(x, items, 0.4).tolist() == [False, True, True, False, False]
+    assert clusters.farthest(x, items, 0.2).tolist() == [False, True, False, False, False]
+    assert not clusters.farthest(x, items, 0.05).any()  # rounds to no segment
+    with pytest.raises(AweError, match="centroids are 2-dim, the vectors 3-dim"):
+        clusters.farthest(np.zeros((5, 3), np.float32), items, 0.2)
+
+
+def test_outlier_fraction_trains_without_the_far_segments(corpus, clusters, tmp_path, run_awe, caplog):
+    out = tmp_path / "model"
+    rc, _, err = run_awe(["train-skipgram", "--method", "cluster-skipgram",
+                          *method_args("cluster-skipgram", corpus, clusters), *FAST,
+                          "--outlier-fraction", "0.1", corpus / "words", out])
+    assert rc == 0, err
+    assert "leaving out 20 of 200 segments far from their cluster centroid" in caplog.text
+    assert json.loads((out / "config.json").read_text())["training"]["outlier_fraction"] == 0.1
 
 
 def test_dynamic_window_weights_distance_like_word2vec():
@@ -460,6 +498,8 @@ def test_wordsim_curve_and_select(corpus, tmp_path, run_awe):
     (["--wordsim-min-count", "0"], "--wordsim-min-count must be at least 1 (got 0)"),
     (["--select", "valid-loss", "--valid-fraction", "0"], "--select valid-loss needs --valid-fraction above 0"),
     (["--lr-decay", "cosine"], "--lr-decay: unknown schedule 'cosine' (none, linear)"),
+    (["--outlier-fraction", "1"], "--outlier-fraction must be in [0, 1) (got 1.0)"),
+    (["--outlier-fraction", "0.1"], "--outlier-fraction needs --clusters and --embeddings"),
 ])
 def test_bad_training_rule_options(option, expected, corpus, tmp_path, run_awe):
     out = tmp_path / "model"

@@ -17,7 +17,7 @@ from awetools.models.modeldir import load_model
 from awetools.train.batching import epoch_batches, pair_groups, shard
 from awetools.train.data import Caps, SetSpec, select_tokens, set_names, set_specs
 from awetools.train.losses import masked_mse, nt_xent, phone_cross_entropy, triplet_hardest
-from awetools.train.loop import LoopOptions, LoopState
+from awetools.train.loop import LoopOptions, LoopState, weight_average
 from awetools.train.objectives import LossOptions, partners
 from awetools.train.phonetic import PhoneticTraining, flat_differences, train_phonetic
 from conftest import awe_torchrun
@@ -256,9 +256,10 @@ def _run(split, out, **loop) -> PhoneticTraining:
         device="cpu", num_threads=1)
 
 
-def test_resume_continues_exactly(fsdd_split, tmp_path, run_awe):
+@pytest.mark.parametrize("ema_decay", [0.0, 0.9])
+def test_resume_continues_exactly(fsdd_split, tmp_path, run_awe, ema_decay):
     full = tmp_path / "full"
-    train_phonetic(_run(fsdd_split, full))
+    train_phonetic(_run(fsdd_split, full, ema_decay=ema_decay))
 
     def interrupt(state):
         if state.epoch == 2:
@@ -266,19 +267,49 @@ def test_resume_continues_exactly(fsdd_split, tmp_path, run_awe):
 
     part = tmp_path / "part"
     with pytest.raises(KeyboardInterrupt):
-        train_phonetic(_run(fsdd_split, part), on_epoch_end=interrupt)
+        train_phonetic(_run(fsdd_split, part, ema_decay=ema_decay), on_epoch_end=interrupt)
     assert not part.exists() and (tmp_path / "part.partial" / "checkpoint.pt").exists()
     with pytest.raises(AweError, match="unfinished run"):
-        train_phonetic(_run(fsdd_split, part))
-    resumed = _run(fsdd_split, part)
+        train_phonetic(_run(fsdd_split, part, ema_decay=ema_decay))
+    resumed = _run(fsdd_split, part, ema_decay=ema_decay)
     resumed.resume = True
     train_phonetic(resumed)
     a = torch.load(full / "checkpoint.pt", weights_only=True)
     b = torch.load(part / "checkpoint.pt", weights_only=True)
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+    assert all(torch.equal(a["best_model"][k], b["best_model"][k]) for k in a["best_model"])
+    assert ("average" in a) == (ema_decay > 0)
     assert a["state"]["history"][-1]["valid_ap"] == b["state"]["history"][-1]["valid_ap"]
     assert a["state"]["lr"] == b["state"]["lr"]
     assert (full / "log.jsonl").read_text().count("\n") == (part / "log.jsonl").read_text().count("\n") == 4
+
+
+def test_weight_average_is_the_ema_of_every_step():
+    model = torch.nn.Linear(2, 1, bias=False)
+    average = weight_average(model, 0.9)
+    for value in (1.0, 3.0, -2.0):
+        with torch.no_grad():
+            model.weight.fill_(value)
+        average.update_parameters(model)
+    # the first step is copied, then avg <- 0.9 avg + 0.1 w
+    expected = (0.9 * 1.0 + 0.1 * 3.0) * 0.9 + 0.1 * -2.0
+    assert torch.allclose(average.module.weight, torch.full((1, 2), expected))
+    assert weight_average(model, 0.0) is None
+    with pytest.raises(AweError, match="--ema-decay 1.0: must be in"):
+        LoopOptions(ema_decay=1.0)
+
+
+def test_ema_keeps_the_averaged_weights(fsdd_split, tmp_path):
+    out = tmp_path / "ema"
+    run = _run(fsdd_split, out, ema_decay=0.9)
+    run.loop.epochs = 1  # the one epoch is the best: its average is the kept model
+    train_phonetic(run)
+    checkpoint = torch.load(out / "checkpoint.pt", weights_only=True)
+    kept = torch.load(out / "model.pt", weights_only=True)
+    assert json.loads((out / "config.json").read_text())["training"]["ema_decay"] == 0.9
+    averaged = {k.removeprefix("module."): v for k, v in checkpoint["average"].items()}
+    assert all(torch.equal(kept[k], averaged[k]) for k in kept)
+    assert not all(torch.equal(kept[k], checkpoint["model"][k]) for k in kept)
 
 
 def test_resume_with_other_config_names_keys(fsdd_split, tmp_path, run_awe):

@@ -69,6 +69,7 @@ def train_phonetic_command(
     epochs: int = typer.Option(30, "--epochs", help="Maximum epochs."),
     lr_patience: int = typer.Option(3, "--lr-patience", help="Halve the LR after this many epochs without a better validation AP."),
     patience: int = typer.Option(6, "--patience", help="Stop after this many epochs without a better validation AP."),
+    ema_decay: float = typer.Option(0.0, "--ema-decay", help="Validate and keep an exponential moving average of the weights, updated every step with this decay (e.g. 0.995; 0 = off, the last step's weights)."),
     max_types: int | None = typer.Option(None, "--max-types-per-set", help="Keep the most frequent N word types of each set."),
     min_tokens: int | None = typer.Option(None, "--min-tokens-per-type", help="Drop types with fewer tokens (default 2; 1 for multitask)."),
     max_tokens: int | None = typer.Option(None, "--max-tokens-per-type", help="Keep at most N random tokens per type."),
@@ -113,7 +114,7 @@ def train_phonetic_command(
                                      freq_mask_width, time_warp) if spec_augment
                          else SpecAugment(time_warp=time_warp)),
         loop=LoopOptions(epochs=epochs, batch_size=batch_size, lr=lr, lr_patience=lr_patience,
-                         patience=patience, seed=seed,
+                         patience=patience, seed=seed, ema_decay=ema_decay,
                          cae_pretrain_epochs=cae_pretrain_epochs if objective == "cae" else 0),
         caps=Caps(max_types=max_types,
                   min_tokens=min_tokens if min_tokens is not None else (1 if objective == "multitask" else 2),

@@ -39,6 +39,7 @@ def train_skipgram_command(
     valid_fraction: float = typer.Option(0.05, "--valid-fraction", help="Utterances held out for the validation loss curve (0: none)."),
     sample: float = typer.Option(1e-3, "--sample", help="Subsampling threshold t > 0: a segment whose item (word id; cluster id of --clusters for speech) has frequency f is kept with probability min(1, (sqrt(f/t)+1) t/f)."),
     subsample: bool = typer.Option(True, "--subsample/--no-subsample", help="Frequent-item subsampling (needs --clusters for speech methods other than cluster-skipgram)."),
+    outlier_fraction: float = typer.Option(0.0, "--outlier-fraction", help="With --clusters and --embeddings: never train on this fraction of segments, those farthest from their cluster's centroid (mostly words too rare to own a cluster: word2vec's min-count for pseudo-words); they are still embedded."),
     dynamic_window: bool = typer.Option(True, "--dynamic-window/--fixed-window", help="Each centre draws its window uniformly from 1..--window (word2vec)."),
     lr_decay: str = typer.Option("none", "--lr-decay", help="none, or linear: from --lr down to 0.01 % of it over the run (word2vec)."),
     select: str = typer.Option("last", "--select", help="Epoch to keep: last, valid-loss (lowest held-out loss; does not follow embedding quality) or wordsim (highest mean rho on --wordsim)."),
@@ -79,6 +80,7 @@ def train_skipgram_command(
         loss=LossOptions(negatives=negatives, temperature=temperature, hard=hard),
         epochs=epochs, batch_size=batch_size, lr=lr, pairs_per_epoch=pairs_per_epoch,
         valid_fraction=valid_fraction, sample=sample if subsample else None,
+        outlier_fraction=outlier_fraction,
         dynamic_window=dynamic_window, lr_decay=lr_decay, select=select,
         wordsim=tuple(str(w) for w in wordsim or ()), wordsim_min_count=wordsim_min_count, seed=seed, device=device, num_threads=num_threads,
         resume=resume, overwrite=overwrite)

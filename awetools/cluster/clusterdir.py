@@ -212,3 +212,17 @@ class ClusterDir:
         if soft.index.max() >= k:
             raise AweError(f"{path}/soft.h5: cluster id {int(soft.index.max())} >= K={k}")
         return cls(path, k, soft, centroids, temperature, top, spherical)
+
+    def farthest(self, x: np.ndarray, items: np.ndarray, fraction: float) -> np.ndarray:
+        """Mask ``[N]`` of the ``fraction`` of rows of ``x`` farthest from the centroid of
+        their cluster ``items``: tokens no cluster describes well, mostly of words too rare
+        to own a cluster (the pseudo-word counterpart of word2vec's ``min_count``)."""
+        if x.shape[1] != self.centroids.shape[1]:
+            raise AweError(f"{self.path}: centroids are {self.centroids.shape[1]}-dim, the "
+                           f"vectors {x.shape[1]}-dim (clustered from other vectors?)")
+        distance = ((prepare(x, self.spherical) - self.centroids[items]) ** 2).sum(axis=1)
+        n_far = int(round(fraction * len(distance)))
+        far = np.zeros(len(distance), dtype=bool)
+        if n_far:
+            far[np.argpartition(distance, len(distance) - n_far)[len(distance) - n_far:]] = True
+        return far

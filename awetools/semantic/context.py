@@ -13,7 +13,8 @@ utterances (a function of the epoch's generator, so resumed runs repeat them):
   for speech) of relative frequency ``f`` is kept with probability
   ``min(1, (sqrt(f / t) + 1) t / f)`` (word2vec's rule, threshold ``t``), and the dropped
   segments are removed from their utterance before windows are taken, so the remaining
-  words come closer, as in word2vec;
+  words come closer, as in word2vec; segments ``left_out`` altogether (cluster-skipgram's
+  ``--outlier-fraction``) are removed the same way in every epoch;
 - *dynamic window*: every centre segment draws its own window ``b`` uniformly from
   ``1 .. window`` and keeps the contexts at most ``b`` positions away, so near words
   count more (word2vec weights distance ``d`` by ``(window - d + 1) / window``).
@@ -127,12 +128,15 @@ class EpochPairs:
     items: np.ndarray | None = None
     threshold: float = 0.0
     dynamic: bool = False
+    left_out: np.ndarray | None = None  # rows never trained on (taken out like dropped ones)
 
     def __post_init__(self) -> None:
         self.all = context_pairs(self.utterances, self.positions, self.window)
         self.training_rows = self.train_utterances[self.all.utterance]  # per segment row
         self.fixed = self.all.select(self.training_rows[self.all.center])
         self.keep = keep_probability(self.items, self.threshold) if self.items is not None else None
+        if self.left_out is not None:
+            self.keep = np.where(self.left_out, 0.0, 1.0 if self.keep is None else self.keep)
 
     def __call__(self, rng: np.random.Generator) -> ContextPairs:
         pairs = self.fixed

@@ -101,6 +101,7 @@ class SkipgramTraining:
     pairs_per_epoch: int | None = None
     valid_fraction: float = 0.05
     sample: float | None = 1e-3     # subsampling threshold t (None: off)
+    outlier_fraction: float = 0.0   # leave out the segments farthest from their cluster centroid
     dynamic_window: bool = True
     lr_decay: str = "none"          # none | linear
     select: str = "last"            # last | valid-loss | wordsim
@@ -125,6 +126,7 @@ class Prepared:
     init_state: dict | None = None
     vocab: list[str] | None = None
     items: np.ndarray | None = None  # item id per segment row (subsampling, negatives)
+    left_out: np.ndarray | None = None  # segment rows never trained on (--outlier-fraction)
 
 
 def _check_run(run: SkipgramTraining) -> None:
@@ -135,6 +137,11 @@ def _check_run(run: SkipgramTraining) -> None:
         raise AweError(f"--method {run.method} needs --{need}")
     if run.method == "cluster-skipgram" and run.clusters is None:
         raise AweError("--method cluster-skipgram needs --clusters (a dir made by awe cluster)")
+    if not 0 <= run.outlier_fraction < 1:
+        raise AweError(f"--outlier-fraction must be in [0, 1) (got {run.outlier_fraction})")
+    if run.outlier_fraction > 0 and (run.clusters is None or INPUT_KIND[run.method] != "vectors"):
+        raise AweError("--outlier-fraction needs --clusters and --embeddings (the distance of "
+                       "each AWE to its cluster's centroid)")
     if run.sample is not None and not run.sample > 0:
         raise AweError(f"--sample must be above 0 (got {run.sample}; --no-subsample turns it off)")
     if run.lr_decay not in LR_DECAYS:
@@ -195,10 +202,17 @@ def prepare(run: SkipgramTraining, data: DataDir) -> Prepared:
         x = rows[order]
         model["in_dim"] = int(x.shape[1])
         if run.method == "cluster-skipgram":
-            return prepare_cluster_skipgram(run, kept, model, clusters, soft, items)
-        model["hidden"] = hidden
-        noise = sgns_noise if run.method == "two-stage" else None
-        return Prepared(kept, VectorInput(np.ascontiguousarray(x)), model, noise=noise, items=items)
+            prepared = prepare_cluster_skipgram(run, kept, model, clusters, soft, items)
+        else:
+            model["hidden"] = hidden
+            noise = sgns_noise if run.method == "two-stage" else None
+            prepared = Prepared(kept, VectorInput(np.ascontiguousarray(x)), model, noise=noise, items=items)
+        if run.outlier_fraction > 0:
+            prepared.left_out = clusters.farthest(x, items, run.outlier_fraction)
+            log.info("leaving out %d of %d segments far from their cluster centroid "
+                     "(--outlier-fraction %g)", int(prepared.left_out.sum()), len(kept),
+                     run.outlier_fraction)
+        return prepared
     feats = [rows[i] for i in order]
     feat_dim = int(feats[0].shape[1])
     if run.method == "units":
@@ -520,7 +534,7 @@ def _train(run: SkipgramTraining, context: Dist, device: torch.device) -> dict:
     held = held_out(len(np.unique(utterances)), run.valid_fraction, run.seed)
     train = EpochPairs(utterances, positions, ~held, run.window,
                        prepared.items if run.sample is not None else None, run.sample or 0.0,
-                       run.dynamic_window)
+                       run.dynamic_window, prepared.left_out)
     if len(train.all) == 0:
         raise AweError(f"{data.path}: no context pairs within --window {run.window} (every "
                        "utterance has a single segment?)")
