@@ -25,6 +25,8 @@ validation AP).
         --feature-options '--high-freq 3800' --work /tmp/narrowband --variant none=
     .venv/bin/python bench/fsdd_transfer.py --corpus recipes/default/data/small/corpus --epochs 6 \\
         --variant none= --variant noise='--perturb noise --keep-clean|--max-tokens-per-type 16'
+    .venv/bin/python bench/fsdd_transfer.py --corpus recipes/default/data/small/corpus \\
+        --ensemble noise3=W0/noise/model,W1/noise/model,W2/noise/model   # runs' --work dirs
 
 ``--feature-options`` changes the features of every set, baselines included (use a
 separate ``--work``: features are cached there).
@@ -125,10 +127,13 @@ def train_variant(name: str, augment_args: list[str], train_extra: list[str], co
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True, help="awe synth output dir")
-    parser.add_argument("--variant", action="append", required=True,
+    parser.add_argument("--variant", action="append", default=[],
                         metavar="NAME=AUGMENT_ARGS[|TRAIN_ARGS]",
                         help="a variant: awe augment arguments ('' = none), optionally '|' and "
                              "extra awe train-phonetic options (e.g. --spec-augment)")
+    parser.add_argument("--ensemble", action="append", default=[], metavar="NAME=MODEL,MODEL,...",
+                        help="score the ensemble of trained models (awe embed with several model "
+                             "dirs), e.g. one variant's models of three --seed runs")
     parser.add_argument("--fsdd", type=Path, default=Path(os.environ.get(
         "AWE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "fsdd" / "recordings")
     parser.add_argument("--work", type=Path, default=ROOT / "bench/results/fsdd_transfer_work")
@@ -139,6 +144,8 @@ def main() -> None:
     parser.add_argument("--feature-options", default="",
                         help="extra awe featurize options for every set, e.g. '--high-freq 3800'")
     args = parser.parse_args()
+    if not args.variant and not args.ensemble:
+        parser.error("give at least one --variant or --ensemble")
     feature_options = shlex.split(args.feature_options)
 
     fsdd = args.work / "fsdd"
@@ -175,13 +182,26 @@ def main() -> None:
                       fsdd_spkmvn_swdp_ap=round(normalised["swdp_ap"], 4))
         rows.append(record)
         print(f"{name}: FSDD AP {record['fsdd_ap']:.3f} (valid AP {record['valid_ap']:.3f})", file=sys.stderr)
+    for spec in args.ensemble:
+        name, _, models = spec.partition("=")
+        (args.work / name).mkdir(parents=True, exist_ok=True)
+        scores, normalised = embed_and_score(test_words, test_table, args.work / name / "fsdd",
+                                             *models.split(","))
+        rows.append({"variant": name, "ensemble": models.split(","), "augment": "", "train_options": "",
+                     "train_tokens": None, "epochs": None, "valid_ap": None,
+                     "fsdd_ap": round(scores["ap"], 4), "fsdd_swdp_ap": round(scores["swdp_ap"], 4),
+                     "fsdd_spkmvn_ap": round(normalised["ap"], 4),
+                     "fsdd_spkmvn_swdp_ap": round(normalised["swdp_ap"], 4)})
+        print(f"{name}: FSDD AP {rows[-1]['fsdd_ap']:.3f} (ensemble of {len(models.split(','))})", file=sys.stderr)
 
     dtw, down, down_mvn = baselines["dtw"], baselines["downsample"], baselines["downsample_spkmvn"]
     print("| variant | awe augment | train-phonetic | train tokens | epochs | valid AP (synthetic) | "
           "FSDD AP | FSDD SWDP-AP | speaker MVN: AP | SWDP-AP |\n|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
+        trained = (f"{r['train_tokens']:,} | {r['epochs']} | {r['valid_ap']:.3f}" if "ensemble" not in r
+                   else f"ensemble of {len(r['ensemble'])} | - | -")
         print(f"| {r['variant']} | `{r['augment'] or '-'}` | `{r['train_options'] or '-'}` | "
-              f"{r['train_tokens']:,} | {r['epochs']} | {r['valid_ap']:.3f} | {r['fsdd_ap']:.3f} | "
+              f"{trained} | {r['fsdd_ap']:.3f} | "
               f"{r['fsdd_swdp_ap']:.3f} | {r['fsdd_spkmvn_ap']:.3f} | {r['fsdd_spkmvn_swdp_ap']:.3f} |")
     print(f"| DTW on the same MFCCs | | | | | | {dtw['ap']:.3f} | {dtw['swdp_ap']:.3f} | - | - |")
     print(f"| downsampling (10 frames) | | | | | | {down['ap']:.3f} | {down['swdp_ap']:.3f} | "

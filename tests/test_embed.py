@@ -15,17 +15,45 @@ from awetools.models.modeldir import CONFIG, WEIGHTS, format_header, load_model,
 from conftest import awe_subprocess
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    """An untrained tiny conv + bidirectional LSTM model for 39-d features."""
-    path = tmp_path_factory.mktemp("model") / "m"
+def _untrained_model(path, seed: int, feat_dim: int = 39, **architecture):
     path.mkdir()
-    config = ModelConfig(feat_dim=39, rnn="lstm", bidirectional=True, conv=True, hidden=12,
-                         layers=2, embed_dim=6)
-    torch.manual_seed(0)
+    config = ModelConfig(feat_dim=feat_dim, **architecture)
+    torch.manual_seed(seed)
     save_weights(path / WEIGHTS, build_model(config.to_dict()).state_dict())
     write_json(path / CONFIG, {**format_header(), "model": config.to_dict()})
     return path
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """An untrained tiny conv + bidirectional LSTM model for 39-d features."""
+    return _untrained_model(tmp_path_factory.mktemp("model") / "m", 0, rnn="lstm",
+                            bidirectional=True, conv=True, hidden=12, layers=2, embed_dim=6)
+
+
+def test_ensemble_averages_the_members_cosines(fsdd_feats, model_dir, tmp_path, run_awe):
+    other = _untrained_model(tmp_path / "other", 1, hidden=8, layers=1, embed_dim=4)
+    rc, _, err = run_awe(["embed", "--nj", "2", model_dir, other, fsdd_feats.rspecifier,
+                          f"h5:{tmp_path}/ens.h5"])
+    assert rc == 0, err
+    assert f"with {model_dir} + {other}" in err
+    keys, vectors = read_vectors(f"h5:{tmp_path}/ens.h5")
+    _, mats = read_matrices(fsdd_feats.rspecifier)
+    assert vectors.shape == (180, 6 + 4)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+    def cosines(x):
+        x = x / np.linalg.norm(x, axis=1, keepdims=True)
+        return x @ x.T
+
+    members = [embed_matrices(load_model(m)[0], mats) for m in (model_dir, other)]
+    np.testing.assert_allclose(cosines(vectors), (cosines(members[0]) + cosines(members[1])) / 2,
+                               atol=1e-5)
+    narrow = _untrained_model(tmp_path / "narrow", 2, feat_dim=13, hidden=8, layers=1, embed_dim=4)
+    rc, _, err = run_awe(["embed", model_dir, narrow, fsdd_feats.rspecifier, f"h5:{tmp_path}/bad.h5"])
+    assert rc == 1 and len(err.strip().splitlines()) == 1
+    assert f"{narrow}: the model takes 13-dim features, {model_dir} 39-dim" in err
+    assert not (tmp_path / "bad.h5").exists()
 
 
 def test_downsample_hand_computed():
@@ -111,7 +139,7 @@ def test_embed_errors(model_dir, tmp_path, run_awe):
     rc, _, err = run_awe(["embed", old, f"ark:{tmp_path}/dim.ark", f"ark:{tmp_path}/o.ark"])
     assert rc == 1 and "model format version 0" in err
     rc, _, err = run_awe(["embed", f"ark:{tmp_path}/dim.ark", f"ark:{tmp_path}/o.ark"])
-    assert rc == 2 and "MODEL_DIR RSPECIFIER WSPECIFIER" in err
+    assert rc == 2 and "MODEL_DIR [MODEL_DIR ...] RSPECIFIER WSPECIFIER" in err
     rc, _, err = run_awe(["embed", "--downsample", "3", model_dir, f"ark:{tmp_path}/dim.ark", "ark:o"])
     assert rc == 2 and "--downsample N RSPECIFIER WSPECIFIER" in err
 

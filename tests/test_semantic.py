@@ -309,6 +309,8 @@ def test_every_method_trains_and_embeds(method, corpus, clusters, tmp_path, run_
     assert rc == 0, err
     keys, vectors = read_vectors(f"h5:{tmp_path / 'sem.h5'}")
     assert len(keys) == 200 and vectors.shape[1] == 8
+    rc, _, err = run_awe(["embed", out, out, source, f"h5:{tmp_path / 'ens.h5'}"])
+    assert rc == 2 and "an ensemble (several MODEL_DIRs) is of phonetic models only" in err
 
 
 def test_same_seed_same_model(corpus, clusters, tmp_path, run_awe):

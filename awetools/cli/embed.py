@@ -19,7 +19,7 @@ from awetools.semantic.modeldir import is_semantic_model
 
 @app.command("embed")
 def embed_command(
-    args: list[str] = typer.Argument(..., metavar="[MODEL_DIR] RSPECIFIER WSPECIFIER", help="Model dir (omitted with --downsample), feature table in, vector table out."),
+    args: list[str] = typer.Argument(..., metavar="[MODEL_DIR...] RSPECIFIER WSPECIFIER", help="Model dir (omitted with --downsample; several phonetic ones: an ensemble), feature table in, vector table out."),
     downsample: int | None = typer.Option(None, "--downsample", metavar="N", help="No model: N frames sampled uniformly (interpolated) and flattened (N x dim)."),
     batch_size: int = typer.Option(256, "--batch-size", help="Segments per batch (batches are sorted by length)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
@@ -30,10 +30,12 @@ def embed_command(
     """Embed every feature matrix of a table: one vector per segment, in input order.
 
     \b
-    Usage: awe embed [options] MODEL_DIR RSPECIFIER WSPECIFIER
+    Usage: awe embed [options] MODEL_DIR [MODEL_DIR ...] RSPECIFIER WSPECIFIER
            awe embed --downsample N RSPECIFIER WSPECIFIER
 
-    Works as a pipe stage (ark:- in and out).  A model is rebuilt from config.json and
+    Several phonetic model dirs make an ensemble: each model's vectors are scaled to unit
+    length and concatenated (then to unit length), so the cosine similarity of two
+    segments is the mean of the models'.  Works as a pipe stage (ark:- in and out).  A model is rebuilt from config.json and
     its weights loaded with weights_only=True: loading a model never executes code.
 
     Example:
@@ -43,13 +45,18 @@ def embed_command(
       awe featurize data/test_words ark:- | awe embed --downsample 10 ark:- h5:emb/test_ds.h5
       awe embed --output meaning exp/meaning scp:feats/test.scp h5:emb/test_glove_space.h5
       awe embed --speaker-mvn data/train_words/utt2spk exp/phon scp:feats/train.scp h5:emb/train_spk.h5
+      awe embed exp/phon_seed0 exp/phon_seed1 exp/phon_seed2 scp:feats/test.scp h5:emb/test_ens.h5
       awe embed exp/cluster_skipgram h5:exp/clusters/soft.h5 h5:emb/semantic.h5   # soft labels in
     """
-    expected = 2 if downsample is not None else 3
-    if len(args) != expected:
+    wrong_count = len(args) != 2 if downsample is not None else len(args) < 3
+    if wrong_count:
         usage = ("--downsample N RSPECIFIER WSPECIFIER" if downsample is not None
-                 else "MODEL_DIR RSPECIFIER WSPECIFIER (or --downsample N RSPECIFIER WSPECIFIER)")
+                 else "MODEL_DIR [MODEL_DIR ...] RSPECIFIER WSPECIFIER (or --downsample N "
+                      "RSPECIFIER WSPECIFIER)")
         raise typer.BadParameter(f"expected {usage}, got {len(args)} arguments",
+                                 param_hint="arguments")
+    if len(args) > 3 and any(is_semantic_model(m) for m in args[:-2]):
+        raise typer.BadParameter("an ensemble (several MODEL_DIRs) is of phonetic models only",
                                  param_hint="arguments")
     if nj < 1 or batch_size < 1:
         raise typer.BadParameter("--nj and --batch-size must be >= 1")
@@ -69,7 +76,7 @@ def embed_command(
 
 def _embed(args: list[str], downsample: int | None, batch_size: int, device: str, nj: int,
            output: str) -> tuple[int, str]:
-    """Embed ``args`` (``[MODEL_DIR] RSPECIFIER WSPECIFIER``); returns the count and how."""
+    """Embed ``args`` (``[MODEL_DIR ...] RSPECIFIER WSPECIFIER``); returns the count and how."""
     if downsample is not None:
         count = downsample_table(args[0], args[1], downsample)
         what = f"downsampled ({downsample} frames)"
@@ -78,7 +85,7 @@ def _embed(args: list[str], downsample: int | None, batch_size: int, device: str
         what = f"with {args[0]}"
     else:
         torch.set_num_threads(1)  # --nj counts CPU cores: one thread per process
-        count = embed_table(args[0], args[1], args[2], batch_size, resolve_device(device), nj,
+        count = embed_table(args[:-2], args[-2], args[-1], batch_size, resolve_device(device), nj,
                             output=output)
-        what = f"with {args[0]}"
+        what = f"with {' + '.join(args[:-2])}"
     return count, what

@@ -14,6 +14,7 @@ interpolation between neighbouring frames) and flattened into an ``n * dim`` vec
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -71,6 +72,20 @@ def embed_matrices(model: AweModel, mats: Sequence[np.ndarray | torch.Tensor],
         out[batch] = vectors.float().cpu().numpy()
     model.train(was_training)
     return out
+
+
+def ensemble_matrices(models: Sequence[AweModel], mats: Sequence[np.ndarray | torch.Tensor],
+                      batch_size: int = 256, device: torch.device | str = "cpu",
+                      output: str = "embedding") -> np.ndarray:
+    """:func:`embed_matrices` of one model, or of several: each member's vectors scaled to
+    unit length and concatenated (then scaled by 1/sqrt(M) to unit length), so that the
+    cosine similarity of two segments is the mean of the M members' (an ensemble of
+    models trained with different seeds)."""
+    if len(models) == 1:
+        return embed_matrices(models[0], mats, batch_size, device, output)
+    parts = [embed_matrices(model, mats, batch_size, device, output) for model in models]
+    return np.concatenate([part / np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12)
+                           for part in parts], axis=1) / np.sqrt(len(parts), dtype=np.float32)
 
 
 def downsample(mat: np.ndarray, n: int) -> np.ndarray:
@@ -134,32 +149,51 @@ def _describe_chunk(chunk: tuple[list[str], list[np.ndarray]]) -> str:
 _worker: dict = {}
 
 
-def _worker_init(model_dir: str, batch_size: int, output: str) -> None:
+def _worker_init(model_dirs: list[str], batch_size: int, output: str) -> None:
     torch.set_num_threads(1)
-    _worker["model"], _ = load_model(model_dir, "cpu")
+    _worker["models"] = [load_model(model_dir, "cpu")[0] for model_dir in model_dirs]
     _worker["batch_size"], _worker["output"] = batch_size, output
 
 
 def _worker_chunk(chunk: tuple[list[str], list[np.ndarray]]) -> tuple[list[str], np.ndarray]:
     keys, mats = chunk
-    return keys, embed_matrices(_worker["model"], mats, _worker["batch_size"], output=_worker["output"])
+    return keys, ensemble_matrices(_worker["models"], mats, _worker["batch_size"],
+                                   output=_worker["output"])
 
 
-def embed_table(model_dir: str, rspecifier: str, wspecifier: str, batch_size: int = 256,
-                device: torch.device | str = "cpu", nj: int = 1, chunk: int = CHUNK,
-                output: str = "embedding") -> int:
-    """Embed every matrix of ``rspecifier`` with the model in ``model_dir``; returns the count.
+def load_members(model_dirs: Sequence[str], device: torch.device | str,
+                 output: str) -> tuple[list[AweModel], int]:
+    """The models of ``model_dirs`` and their common input dim (all must read the same features)."""
+    models, feat_dims = [], []
+    for model_dir in model_dirs:
+        model, config = load_model(model_dir, device)
+        check_output(model, output, str(model_dir))
+        models.append(model)
+        feat_dims.append(config["model"]["feat_dim"])
+    other = next((i for i, dim in enumerate(feat_dims) if dim != feat_dims[0]), None)
+    if other is not None:
+        raise AweError(f"{model_dirs[other]}: the model takes {feat_dims[other]}-dim features, "
+                       f"{model_dirs[0]} {feat_dims[0]}-dim (an ensemble's models must read the "
+                       "same features)")
+    return models, feat_dims[0]
+
+
+def embed_table(model_dirs: str | Sequence[str], rspecifier: str, wspecifier: str,
+                batch_size: int = 256, device: torch.device | str = "cpu", nj: int = 1,
+                chunk: int = CHUNK, output: str = "embedding") -> int:
+    """Embed every matrix of ``rspecifier`` with the model in ``model_dirs`` (or the ensemble
+    of several, see :func:`ensemble_matrices`); returns the count.
 
     ``nj > 1`` runs that many single-threaded CPU worker processes (ignored on a GPU), each
     embedding whole chunks of ``chunk`` segments.  ``output``: see :func:`embed_matrices`.
     """
-    model, config = load_model(model_dir, device)
-    check_output(model, output, str(model_dir))
-    chunks = checked_chunks(rspecifier, config["model"]["feat_dim"], str(model_dir), chunk)
+    model_dirs = [str(model_dirs)] if isinstance(model_dirs, (str, Path)) else [str(m) for m in model_dirs]
+    models, feat_dim = load_members(model_dirs, device, output)
+    chunks = checked_chunks(rspecifier, feat_dim, model_dirs[0], chunk)
     if nj > 1 and torch.device(device).type == "cpu":
-        with worker_pool(nj, _worker_init, (str(model_dir), batch_size, output), "spawn") as pool:
+        with worker_pool(nj, _worker_init, (model_dirs, batch_size, output), "spawn") as pool:
             return _write_results(pool.results(_worker_chunk, chunks, _describe_chunk), wspecifier)
-    return _write_results(((keys, embed_matrices(model, mats, batch_size, device, output))
+    return _write_results(((keys, ensemble_matrices(models, mats, batch_size, device, output))
                            for keys, mats in chunks), wspecifier)
 
 
