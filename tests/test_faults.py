@@ -102,7 +102,9 @@ def test_external_kill_of_a_featurize_worker(many_recordings, tmp_path):  # noqa
     assert time.monotonic() - killed < 5
     assert proc.returncode == 1
     line = one_error_line(stderr, "featurize")
-    assert f"a worker process (pid {workers[0]}) was killed by SIGKILL while running speaker '" in line
+    # the job is named when the worker had one (it may be between two speakers' jobs)
+    assert f"a worker process (pid {workers[0]}) was killed by SIGKILL" in line
+    assert "while running" not in line or "while running speaker '" in line
     assert os.listdir(out) == ["feats.ark"] and (out / "feats.ark").read_bytes() == OLD
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)  # the other one ended too
 

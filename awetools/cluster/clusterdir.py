@@ -213,14 +213,19 @@ class ClusterDir:
             raise AweError(f"{path}/soft.h5: cluster id {int(soft.index.max())} >= K={k}")
         return cls(path, k, soft, centroids, temperature, top, spherical)
 
+    def distances(self, x: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Squared distance ``[N]`` of each row of ``x`` to the centroid of its cluster
+        ``items`` (after length normalisation for spherical clusters)."""
+        if x.shape[1] != self.centroids.shape[1]:
+            raise AweError(f"{self.path}: centroids are {self.centroids.shape[1]}-dim, the "
+                           f"vectors {x.shape[1]}-dim (clustered from other vectors?)")
+        return ((prepare(x, self.spherical) - self.centroids[items]) ** 2).sum(axis=1)
+
     def farthest(self, x: np.ndarray, items: np.ndarray, fraction: float) -> np.ndarray:
         """Mask ``[N]`` of the ``fraction`` of rows of ``x`` farthest from the centroid of
         their cluster ``items``: tokens no cluster describes well, mostly of words too rare
         to own a cluster (the pseudo-word counterpart of word2vec's ``min_count``)."""
-        if x.shape[1] != self.centroids.shape[1]:
-            raise AweError(f"{self.path}: centroids are {self.centroids.shape[1]}-dim, the "
-                           f"vectors {x.shape[1]}-dim (clustered from other vectors?)")
-        distance = ((prepare(x, self.spherical) - self.centroids[items]) ** 2).sum(axis=1)
+        distance = self.distances(x, items)
         n_far = int(round(fraction * len(distance)))
         far = np.zeros(len(distance), dtype=bool)
         if n_far:
