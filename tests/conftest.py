@@ -62,6 +62,14 @@ def awe_torchrun(args: list, nproc: int = 2, timeout: float = 600) -> subprocess
                           capture_output=True, text=True, env=env, timeout=timeout)
 
 
+def torchrun_errors(result: subprocess.CompletedProcess) -> str:
+    """The lines of a failed torchrun's stderr that say why (every rank's), for assertion messages."""
+    lines = result.stderr.splitlines()
+    why = [line for line in lines if any(mark in line for mark in
+                                         ("Error", "error:", "terminate", "what()", "Exception", "abort"))]
+    return "\n".join(why[:40]) + "\n...\n" + "\n".join(lines[-15:])
+
+
 def _run_or_fail(args: list[str]) -> None:
     """Run ``awe`` in-process for a fixture; a failure is a fixture error, not a test result."""
     rc = main([str(a) for a in args])

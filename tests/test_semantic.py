@@ -22,7 +22,7 @@ from awetools.semantic.inputs import SoftLabelInput, frame_units
 from awetools.semantic.models import ClusterSkipgram, METHODS, nt_xent_pairs, sgns, soft_cross_entropy
 from awetools.semantic.objectives import LossOptions, SkipgramTask
 from awetools.train.losses import nt_xent
-from conftest import awe_torchrun
+from conftest import awe_torchrun, torchrun_errors
 
 FAST = ["--epochs", "1", "--batch-size", "64", "--hidden", "16", "--layers", "1", "--dim", "8",
         "--units", "6", "--num-threads", "1", "--window", "2"]
@@ -412,7 +412,7 @@ def test_torchrun_two_processes_match_one(method, corpus, clusters, tmp_path, ru
             "--epochs", "4", "--seed", "2", "--device", "cpu", "--no-subsample", corpus / "words"]
     assert run_awe([*args, "--batch-size", "64", tmp_path / "one"])[0] == 0
     result = awe_torchrun([*args, "--batch-size", "32", tmp_path / "two"])
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0, torchrun_errors(result)
     assert not (tmp_path / "two.partial").exists() and (tmp_path / "two" / "model.pt").is_file()
     log = [json.loads(line) for line in (tmp_path / "two" / "log.jsonl").read_text().splitlines()]
     assert [entry["epoch"] for entry in log] == [1, 2, 3, 4]

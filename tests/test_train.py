@@ -20,7 +20,7 @@ from awetools.train.losses import masked_mse, nt_xent, phone_cross_entropy, trip
 from awetools.train.loop import LoopOptions, LoopState, weight_average
 from awetools.train.objectives import LossOptions, partners
 from awetools.train.phonetic import PhoneticTraining, flat_differences, train_phonetic
-from conftest import awe_torchrun
+from conftest import awe_torchrun, torchrun_errors
 
 TRAIN_SPEAKERS = ("george", "jackson", "lucas", "nicolas")
 TINY = ["--layers", "1", "--hidden", "16", "--embed-dim", "8", "--num-threads", "1"]
@@ -447,7 +447,7 @@ def test_torchrun_two_processes_match_one(fsdd_split, tmp_path, run_awe):
     common = ["--objective", "triplet", "--epochs", "4", "--seed", "3", "--device", "cpu"]
     assert run_awe([*train_args(fsdd_split, tmp_path / "one", *common, "--batch-size", "64")])[0] == 0
     result = awe_torchrun(train_args(fsdd_split, tmp_path / "two", *common, "--batch-size", "32"))
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0, torchrun_errors(result)
     two = tmp_path / "two"
     assert not (tmp_path / "two.partial").exists()
     assert sorted(p.name for p in two.iterdir()) == [

@@ -10,6 +10,7 @@ checkpoints, logs and the model dir.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from dataclasses import dataclass
@@ -104,5 +105,10 @@ def setup(device_name: str) -> tuple[Dist, str]:
 
 
 def teardown(context: Dist) -> None:
+    """Leave the process group together: a barrier first, so that no rank closes its
+    connections while another still talks to it, then collect what still holds gloo's
+    work objects, so none is freed during interpreter shutdown (an abort in gloo's threads)."""
     if context.active and dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()
+        gc.collect()
