@@ -461,6 +461,19 @@ def test_torchrun_two_processes_match_one(fsdd_split, tmp_path, run_awe):
     assert result.stderr.count("best validation AP") == 1  # one voice: rank 0's
 
 
+def test_torchrun_keeps_the_weight_average(fsdd_split, tmp_path):
+    """--ema-decay under DDP: the average follows the (all-reduced) weights of rank 0."""
+    out = tmp_path / "ema"
+    result = awe_torchrun(train_args(fsdd_split, out, "--objective", "triplet", "--epochs", "1",
+                                     "--batch-size", "32", "--device", "cpu", "--ema-decay", "0.9"))
+    assert result.returncode == 0, torchrun_errors(result)
+    checkpoint = torch.load(out / "checkpoint.pt", weights_only=True)
+    kept = torch.load(out / "model.pt", weights_only=True)
+    averaged = {k.removeprefix("module."): v for k, v in checkpoint["average"].items()}
+    assert all(torch.equal(kept[k], averaged[k]) for k in kept)
+    assert not all(torch.equal(kept[k], checkpoint["model"][k]) for k in kept)
+
+
 def test_regression_targets_unit_centred_unit():
     from awetools.train.targets import regression_targets
     got = regression_targets(np.array([[2.0, 0.0], [0.0, 1.0]]), "v.txt")
