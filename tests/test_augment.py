@@ -190,6 +190,8 @@ def test_bad_input(run_awe, small_dir, tmp_path):
     assert "speed factor '-1.1' must be > 0" in _error(run_awe, ["--speed=-1.1", small_dir, out])
     assert "--snr 20:5: empty range" in _error(run_awe, ["--perturb", "noise", "--snr", "20:5", small_dir, out])
     assert "unknown perturbation 'echo'" in _error(run_awe, ["--perturb", "echo", small_dir, out])
+    assert "--boundary-jitter 0.08:0: empty range" in _error(run_awe, ["--boundary-jitter", "0.08:0", small_dir, out])
+    assert "--boundary-jitter 5ms: expected LOW:HIGH" in _error(run_awe, ["--boundary-jitter", "5ms", small_dir, out])
     assert not out.exists()
 
 
@@ -283,3 +285,47 @@ def test_segments_are_scaled_and_output_segments_cleanly(run_awe, small_dir, tmp
     rc, _, err = run_awe(["segment", "--ctm", out / "words.ctm", out, tmp_path / "words"])
     assert rc == 0, err
     assert len(read_kaldi_table(tmp_path / "words" / "text")) == len(ctm)
+
+    # boundary jitter stops at the ends of each segment, not of its recording
+    rc, _, err = run_awe(["augment", "--speed", "1.1", "--boundary-jitter", "1", src, tmp_path / "jit"])
+    assert rc == 0, err
+    moved = _word_times(tmp_path / "jit" / "words.ctm")
+    for utt, s in seg.segments.items():
+        assert moved[f"sp1.1-{utt}"] == pytest.approx((0.0, (s.end - s.start) / 1.1), abs=1e-5)
+
+
+def _word_times(ctm: Path) -> dict[str, tuple[float, float]]:
+    """(start, end) of the one word of each utterance of a CTM."""
+    return {utt: (words[0].start, words[0].end) for utt, words in read_ctm(ctm).items()}
+
+
+def test_boundary_jitter_moves_the_words_of_perturbed_copies(run_awe, small_dir, tmp_path):
+    """The clean copy keeps exact times; each perturbed word starts 10-30 ms earlier and
+    ends 10-30 ms later; --nj does not change the draws, --seed does."""
+    args = ["augment", "--perturb", "gain", "--keep-clean", "--boundary-jitter", "0.01:0.03", small_dir]
+    for name, extra in (("a", []), ("b", ["--nj", "2"]), ("c", ["--seed", "1"])):
+        rc, _, err = run_awe([*args, tmp_path / name, *extra])
+        assert rc == 0, err
+    moved = _word_times(tmp_path / "a" / "words.ctm")
+    for utt, (start, end) in _word_times(small_dir / "words.ctm").items():
+        assert moved[utt] == pytest.approx((start, end), abs=1e-6)
+        new_start, new_end = moved[f"aug1-{utt}"]
+        assert 0.01 - 1e-6 <= start - new_start <= 0.03 + 1e-6
+        assert 0.01 - 1e-6 <= new_end - end <= 0.03 + 1e-6
+    ctm = {name: (tmp_path / name / "words.ctm").read_bytes() for name in "abc"}
+    assert ctm["a"] == ctm["b"] != ctm["c"]
+
+
+def test_boundary_jitter_is_clipped(run_awe, small_dir, tmp_path):
+    """Outward moves stop at the ends of the (speed-perturbed) recording; inward ones
+    keep the middle half of the word.  Without --perturb the one copy is jittered."""
+    for name, args in (("out", ["--speed", "1.1", "--boundary-jitter", "1"]),
+                       ("in", ["--boundary-jitter=-1"])):
+        rc, _, err = run_awe(["augment", *args, small_dir, tmp_path / name])
+        assert rc == 0, err
+    outward, inward = _word_times(tmp_path / "out" / "words.ctm"), _word_times(tmp_path / "in" / "words.ctm")
+    for utt, (start, end) in _word_times(small_dir / "words.ctm").items():
+        length = len(_audio(tmp_path / "out", f"sp1.1-{utt}")) / 8000
+        assert outward[f"sp1.1-{utt}"] == pytest.approx((0.0, length), abs=1e-6)
+        centre, quarter = (start + end) / 2, (end - start) / 4
+        assert inward[utt] == pytest.approx((centre - quarter, centre + quarter), abs=1e-6)

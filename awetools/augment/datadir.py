@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from awetools.augment.boundaries import jitter_times
 from awetools.augment.chain import perturb
 from awetools.augment.options import AugmentOptions
 from awetools.augment.seeding import copy_rng
@@ -160,12 +161,13 @@ def _jobs(data: DataDir) -> list[Job]:
     return [Job(key, data.wav_scp[key], frozenset(speakers[key])) for key in c_sorted(data.wav_scp)]
 
 
-def _copy_tables(data: DataDir, alignment: Alignment, options: AugmentOptions,
-                 out: Path) -> tuple[DataDir, list[str]]:
-    """The output data dir's tables and CTM lines (times divided by the speed)."""
+def _copy_tables(data: DataDir, alignment: Alignment, options: AugmentOptions, out: Path,
+                 samples: dict[str, int], rate: int) -> tuple[DataDir, list[str]]:
+    """The output data dir's tables and CTM lines (times divided by the speed, word
+    boundaries jittered where ``options`` say; ``samples``: length of each written copy)."""
     new = DataDir(path=out)
     ctm: list[str] = []
-    for speed, prefix, _ in options.prefixes():
+    for speed, prefix, perturbed in options.prefixes():
         new.wav_scp.update({prefix + k: str(out / "wav" / f"{prefix + k}.wav") for k in data.wav_scp})
         new.segments.update({prefix + k: Segment(prefix + s.recording, scale_time(s.start, speed),
                                                  scale_time(s.end, speed))
@@ -173,9 +175,17 @@ def _copy_tables(data: DataDir, alignment: Alignment, options: AugmentOptions,
         new.text.update({prefix + k: v for k, v in data.text.items()})
         new.utt2spk.update({prefix + k: prefix + v for k, v in data.utt2spk.items()})
         for utt in c_sorted(alignment):
-            for w in alignment[utt]:
-                start, end = scale_time(w.start, speed), scale_time(w.end, speed)
-                ctm.append(f"{prefix + utt} 1 {start:.6f} {end - start:.6f} {w.word}\n")
+            words = alignment[utt]
+            starts = scale_time(np.array([w.start for w in words]), speed)
+            ends = scale_time(np.array([w.end for w in words]), speed)
+            if options.jitters(perturbed):
+                key = prefix + utt
+                duration = (new.segments[key].end - new.segments[key].start if data.segments
+                            else samples[key] / rate)
+                starts, ends = jitter_times(starts, ends, duration, options.boundary_jitter,
+                                            copy_rng(options.seed, key + "/boundaries"))
+            ctm.extend(f"{prefix + utt} 1 {s:.6f} {e - s:.6f} {w.word}\n"
+                       for s, e, w in zip(starts, ends, words))
     return new, sorted(ctm, key=lambda line: line.split(" ", 1)[0].encode("utf-8"))
 
 
@@ -194,16 +204,18 @@ def augment_data_dir(src: str | Path, out: str | Path, options: AugmentOptions, 
     with atomic_dir(out, overwrite=overwrite) as tmp:
         (tmp / "wav").mkdir()
         context = Context(options, rate, scp, jobs[0].key, str(tmp / "wav"), tuple(jobs))
+        samples: dict[str, int] = {}
         with progress(len(jobs), desc="augment", unit="rec") as bar:
             if nj <= 1:
                 for job in jobs:
-                    augment_recording(job, context)
+                    samples.update(augment_recording(job, context))
                     bar.update(1)
             else:
                 with worker_pool(nj, _init_worker, (context,), "fork") as pool:
-                    for _ in pool.results(augment_recording, jobs, lambda j: f"recording '{j.key}'"):
+                    for written in pool.results(augment_recording, jobs, lambda j: f"recording '{j.key}'"):
+                        samples.update(written)
                         bar.update(1)
-        tables, lines = _copy_tables(data, alignment, options, out)
+        tables, lines = _copy_tables(data, alignment, options, out, samples, rate)
         tables.save(tmp)
         with atomic_open(tmp / "words.ctm") as handle:
             handle.writelines(lines)

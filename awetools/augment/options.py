@@ -99,6 +99,7 @@ class AugmentOptions:
     eq: Range = Range(-6.0, 6.0)             # dB per band
     gain: Range = Range(-10.0, 6.0)          # dB
     num_rooms: int = 50
+    boundary_jitter: Range | None = None     # s, word start earlier / end later (< 0: inward)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -122,3 +123,8 @@ class AugmentOptions:
             if self.chain:
                 out.extend((speed, f"{sp}aug{k}-", True) for k in range(1, self.copies + 1))
         return out
+
+    def jitters(self, perturbed: bool) -> bool:
+        """Whether a copy's word boundaries move: every copy's but the clean one that
+        ``--keep-clean`` keeps beside perturbed ones."""
+        return self.boundary_jitter is not None and (perturbed or not self.chain)

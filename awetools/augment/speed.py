@@ -18,6 +18,6 @@ def speed_perturb(samples: np.ndarray, rate: int, factor: float) -> np.ndarray:
     return np.asarray(out, dtype=np.float32)
 
 
-def scale_time(seconds: float, factor: float) -> float:
+def scale_time(seconds: float | np.ndarray, factor: float) -> float | np.ndarray:
     """Where a time of the original recording lands after speed perturbation."""
     return seconds / factor

@@ -30,6 +30,7 @@ def augment_command(
     lowpass: str = typer.Option("2000:7000", "--lowpass", help="lowpass: cut-off range in Hz."),
     eq: str = typer.Option("-6:6", "--eq", help="eq: gain range in dB of each octave band (100 Hz up)."),
     gain: str = typer.Option("-10:6", "--gain", help="gain: range in dB."),
+    boundary_jitter: str = typer.Option("", "--boundary-jitter", metavar="LOW:HIGH", help="Move each word's start earlier and its end later by seconds drawn from LOW:HIGH (negative: inward; never into the middle half of the word), as real alignments and recordings do; every copy but the clean one of --keep-clean."),
     ctm: Path | None = typer.Option(None, "--ctm", help="Word alignment of SRC (default SRC/words.ctm)."),
     seed: int = typer.Option(0, "--seed", help="Seed: same input and seed give identical output, whatever --nj."),
     nj: int = typer.Option(1, "--nj", help="Parallel processes (the output does not depend on it)."),
@@ -46,7 +47,8 @@ def augment_command(
     shoebox room, direct-path delay removed), noise (coloured noise), babble (other
     speakers of SRC), telephone (high-pass 200-400 Hz + 8 kHz round trip), lowpass,
     eq (parametric, octave bands), gain.  words.ctm, text, utt2spk, spk2utt (and segments)
-    follow, with times divided by the speed factor.
+    follow, with times divided by the speed factor; --boundary-jitter moves word
+    boundaries at random (synthetic times are exact, real ones are not).
 
     Example:
 
@@ -54,6 +56,8 @@ def augment_command(
       awe augment --speed 0.9,1.0,1.1 --nj 2 data/de/train data/de/train_sp
       awe augment --perturb reverb:0.5,noise:0.5,babble:0.3,telephone:0.2,gain \\
           --copies 2 --keep-clean --seed 1 data/de/train data/de/train_aug
+      awe augment --perturb noise --keep-clean --boundary-jitter 0:0.08 \\
+          data/de/train data/de/train_noisy
     """
     options = AugmentOptions(
         speeds=parse_speeds(speed), chain=parse_chain(perturb), copies=copies,
@@ -63,6 +67,7 @@ def augment_command(
         babble_speakers=parse_range(babble_speakers, "--babble-speakers", positive=True),
         rt60=parse_range(rt60, "--rt60", positive=True), pitch=parse_range(pitch, "--pitch"),
         lowpass=parse_range(lowpass, "--lowpass", positive=True), eq=parse_range(eq, "--eq"),
-        gain=parse_range(gain, "--gain"), num_rooms=num_rooms, seed=seed)
+        gain=parse_range(gain, "--gain"), num_rooms=num_rooms, seed=seed,
+        boundary_jitter=parse_range(boundary_jitter, "--boundary-jitter") if boundary_jitter else None)
     count = augment_data_dir(src, out, options, nj=max(1, nj), ctm=ctm, overwrite=overwrite)
     print(f"awe augment: {count} recordings written to {out}", file=sys.stderr)
