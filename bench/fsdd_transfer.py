@@ -29,7 +29,14 @@ validation AP).
         --ensemble noise3=W0/noise/model,W1/noise/model,W2/noise/model   # runs' --work dirs
 
 ``--feature-options`` changes the features of every set, baselines included (use a
-separate ``--work``: features are cached there).
+separate ``--work``: features are cached there).  ``--speakers`` scores other FSDD
+speakers instead of the two test ones: FSDD's other four (george, jackson, lucas,
+nicolas; 2,000 tokens) are real speech that no zero-shot model heard either, a
+development set on which to choose between settings before reading the test speakers
+(again a separate ``--work``), e.g. for models already trained:
+
+    .venv/bin/python bench/fsdd_transfer.py --corpus C150 --work /tmp/fsdd_dev \
+        --speakers george,jackson,lucas,nicolas --ensemble a=W0/a/model --ensemble b=W0/b/model
 """
 
 from __future__ import annotations
@@ -141,16 +148,19 @@ def main() -> None:
     parser.add_argument("--nj", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=ROOT / "bench/results/fsdd_transfer.json")
+    parser.add_argument("--speakers", default=",".join(FSDD_TEST_SPEAKERS),
+                        help="FSDD speakers to score, comma-separated (default: the two test speakers)")
     parser.add_argument("--feature-options", default="",
                         help="extra awe featurize options for every set, e.g. '--high-freq 3800'")
     args = parser.parse_args()
     if not args.variant and not args.ensemble:
         parser.error("give at least one --variant or --ensemble")
     feature_options = shlex.split(args.feature_options)
+    speakers = args.speakers.split(",")
 
     fsdd = args.work / "fsdd"
     if not (fsdd / "test" / "words.ctm").exists():
-        prepare_fsdd(args.fsdd, fsdd / "test", speakers=FSDD_TEST_SPEAKERS, overwrite=True)
+        prepare_fsdd(args.fsdd, fsdd / "test", speakers=speakers, overwrite=True)
     test_words, test_table = words_and_features(fsdd / "test", fsdd, args.nj, feature_options, resample=True)
     baselines = {}
     baselines["downsample"], baselines["downsample_spkmvn"] = embed_and_score(
@@ -209,7 +219,7 @@ def main() -> None:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({
         "corpus": str(args.corpus), "seed": args.seed, "feature_options": args.feature_options,
-        "test": {"set": "FSDD", "speakers": FSDD_TEST_SPEAKERS, "tokens": dtw["n"]},
+        "test": {"set": "FSDD", "speakers": speakers, "tokens": dtw["n"]},
         "baselines": {k: {"ap": v["ap"], "swdp_ap": v["swdp_ap"]} for k, v in baselines.items()},
         "variants": rows}, indent=1) + "\n")
 
