@@ -2,8 +2,8 @@
 
 Synthetic word times are exact to the sample; real ones come from forced alignments that
 are off by tens of milliseconds and from isolated-word recordings with silence and
-breath around the word.  A model trained on exact boundaries only reads the first and
-last frames of a real token as part of the word.  Each word's start moves earlier and its
+breath around the word.  A model trained only on exact boundaries reads the silence at
+the edges of a real token as part of the word.  Each word's start moves earlier and its
 end later by amounts drawn uniformly from a range (negative: inward), clipped to the
 utterance; inward moves never cut into the middle half of the word.  Neighbouring words
 may overlap afterwards, as the segments of a loose alignment do.

@@ -4,7 +4,8 @@ Every recording of ``wav.scp`` gives one output recording per copy (see
 :meth:`AugmentOptions.prefixes`): keys, speakers and recordings get the copy's prefix
 (``sp0.9-``, ``aug1-``, ``sp1.1-aug2-``), so speakers stay distinct and keys stay
 speaker-prefixed.  ``text``, ``utt2spk``, ``spk2utt``, ``words.ctm`` and ``segments``
-follow, with times divided by the speed factor (the only perturbation that moves them).
+follow, with times divided by the speed factor (the only perturbation that moves them)
+and, with ``--boundary-jitter``, word boundaries moved at random (:mod:`boundaries`).
 Wavs go to ``OUT/wav/<key>.wav`` (16-bit PCM; a copy whose peak would clip is scaled to
 a peak of 0.99).  The input is checked before any audio is processed, and OUT is built
 under a temporary name and renamed when complete: an error or Ctrl-C leaves the old
