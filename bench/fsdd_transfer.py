@@ -161,6 +161,10 @@ def main() -> None:
     fsdd = args.work / "fsdd"
     if not (fsdd / "test" / "words.ctm").exists():
         prepare_fsdd(args.fsdd, fsdd / "test", speakers=speakers, overwrite=True)
+    scored = sorted(set(read_kaldi_table(fsdd / "test" / "utt2spk").values()))
+    if scored != sorted(speakers):  # a typo, or a --work cached for other speakers
+        sys.exit(f"bench/fsdd_transfer.py: {fsdd}/test holds FSDD speakers {','.join(scored)}, "
+                 f"not {','.join(sorted(speakers))} (check --speakers, or give another --work)")
     test_words, test_table = words_and_features(fsdd / "test", fsdd, args.nj, feature_options, resample=True)
     baselines = {}
     baselines["downsample"], baselines["downsample_spkmvn"] = embed_and_score(
