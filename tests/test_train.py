@@ -110,27 +110,6 @@ def test_epoch_batches_keep_groups_and_repeat_with_seed():
     assert len(shard(batches, 1, 2)) == len(batches) // 2
 
 
-def test_epoch_batches_by_set_hold_one_set_each():
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 30, size=400)
-    sets = labels % 3                         # a word belongs to one set, as namespaced labels do
-    lengths = 10 + rng.integers(0, 20, size=400)
-    batches = epoch_batches(labels, lengths, 32, seed=3, epoch=2, group_size=2, strata=sets)
-    assert sorted(np.concatenate(batches).tolist()) == list(range(400))
-    assert all(len(np.unique(sets[b])) == 1 for b in batches)
-    # a set's last batch may be short; the others are full up to a split-free group (2-3)
-    assert sum(len(b) < 32 - 2 for b in batches) <= 3
-    assert all(len(b) <= 32 + 2 for b in batches)
-    # batch order interleaves the sets
-    assert len({int(sets[b[0]]) for b in batches[:6]}) > 1
-    # a single stratum is the mixed batching, token for token
-    mixed = epoch_batches(labels, lengths, 32, seed=3, epoch=2, group_size=2)
-    single = epoch_batches(labels, lengths, 32, seed=3, epoch=2, group_size=2,
-                           strata=np.zeros(400, dtype=np.int64))
-    assert all(np.array_equal(a, b) for a, b in zip(mixed, single)) and len(mixed) == len(single)
-    assert any(len(np.unique(sets[b])) > 1 for b in mixed)
-
-
 def test_partners_are_same_word_others():
     labels = np.array([4, 1, 4, 4, 2, 1])
     p = partners(labels)
@@ -223,21 +202,6 @@ def test_train_contrastive_writes_model_dir(fsdd_split, tmp_path, run_awe):
     # the same command again refuses to overwrite
     rc, _, err = run_awe(train_args(fsdd_split, model, "--epochs", "3"))
     assert rc == 1 and "model directory exists" in err
-
-
-def test_batch_by_set_is_recorded_and_bad_values_refused(fsdd_split, tmp_path, run_awe):
-    for name, how in (("mixed", "mixed"), ("by_set", "set")):
-        rc, _, err = run_awe(train_args(fsdd_split, tmp_path / name, "--epochs", "1", "--batch-by", how))
-        assert rc == 0, err
-    config = json.loads((tmp_path / "by_set" / "config.json").read_text())
-    assert config["training"]["batch_by"] == "set"
-    # one training set: batching by set is the mixed batching, so the weights are equal
-    weights = [torch.load(tmp_path / n / "model.pt", weights_only=True) for n in ("mixed", "by_set")]
-    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
-    rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "bad", "--batch-by", "speaker"))
-    assert rc == 1 and "--batch-by speaker: must be one of mixed, set" in err
-    assert len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "bad").exists() and not (tmp_path / "bad.partial").exists()
 
 
 def test_seed_gives_identical_weights(fsdd_split, tmp_path, run_awe):

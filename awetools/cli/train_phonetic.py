@@ -65,7 +65,6 @@ def train_phonetic_command(
     embed_dim: int = typer.Option(128, "--embed-dim", help="Embedding dimension."),
     dropout: float = typer.Option(0.0, "--dropout", help="Dropout between RNN layers."),
     batch_size: int = typer.Option(128, "--batch-size", help="Tokens per batch."),
-    batch_by: str = typer.Option("mixed", "--batch-by", help="mixed: batches drawn from every training set; set: every batch from one set (language), so each token's negatives are words of its own language."),
     lr: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
     epochs: int = typer.Option(30, "--epochs", help="Maximum epochs."),
     lr_patience: int = typer.Option(3, "--lr-patience", help="Halve the LR after this many epochs without a better validation AP."),
@@ -115,7 +114,7 @@ def train_phonetic_command(
                                      freq_mask_width, time_warp) if spec_augment
                          else SpecAugment(time_warp=time_warp)),
         loop=LoopOptions(epochs=epochs, batch_size=batch_size, lr=lr, lr_patience=lr_patience,
-                         patience=patience, seed=seed, ema_decay=ema_decay, batch_by=batch_by,
+                         patience=patience, seed=seed, ema_decay=ema_decay,
                          cae_pretrain_epochs=cae_pretrain_epochs if objective == "cae" else 0),
         caps=Caps(max_types=max_types,
                   min_tokens=min_tokens if min_tokens is not None else (1 if objective == "multitask" else 2),

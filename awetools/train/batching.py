@@ -6,11 +6,6 @@ every batch holds positives for each of its tokens.  Groups are then shuffled, t
 pools of ``pool`` batches, sorted by length inside a pool and cut into batches of about
 ``batch_size`` tokens: padding stays small while batch composition stays random.
 Objectives without pairs use groups of one token.
-
-With ``strata`` (``--batch-by set``: the training set, i.e. language, of every token) the
-pools and the cuts are made within each stratum, so every batch holds one language: a
-token's in-batch negatives are then other words of its own language and voices rather
-than words that its language's phonotactics alone tells apart.
 """
 
 from __future__ import annotations
@@ -20,18 +15,14 @@ import numpy as np
 from awetools.errors import AweError
 
 
-def _run_starts(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start index and length of each run of equal values in a sorted array."""
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    return starts, np.diff(np.r_[starts, len(sorted_keys)])
-
-
 def pair_groups(labels: np.ndarray, rng: np.random.Generator, group_size: int = 2) -> np.ndarray:
     """Group id of every token: same-word groups of ``group_size`` (remainder joins the last)."""
     if group_size == 1:
         return rng.permutation(len(labels))
     order = np.lexsort((rng.random(len(labels)), labels))  # by type, random within type
-    starts, counts = _run_starts(labels[order])
+    sorted_labels = labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    counts = np.diff(np.r_[starts, len(labels)])
     position = np.arange(len(labels)) - np.repeat(starts, counts)
     groups_per_type = np.maximum(counts // group_size, 1)
     local = np.minimum(position // group_size, np.repeat(groups_per_type, counts) - 1)
@@ -42,36 +33,20 @@ def pair_groups(labels: np.ndarray, rng: np.random.Generator, group_size: int = 
 
 
 def bucket_batches(groups: np.ndarray, lengths: np.ndarray, batch_size: int,
-                   rng: np.random.Generator, pool: int = 50,
-                   strata: np.ndarray | None = None) -> list[np.ndarray]:
-    """Token indices per batch; a group is never split; batch order is random.
-
-    ``strata`` (int per token, constant within a group): no batch mixes two strata.
-    """
+                   rng: np.random.Generator, pool: int = 50) -> list[np.ndarray]:
+    """Token indices per batch; a group is never split; batch order is random."""
     n_groups = int(groups.max()) + 1
     group_size = np.bincount(groups, minlength=n_groups)
     group_length = np.bincount(groups, weights=lengths, minlength=n_groups) / np.maximum(group_size, 1)
-    group_stratum = np.zeros(n_groups, dtype=np.int64)
-    if strata is not None:
-        group_stratum[groups] = strata
-    # a random rank of every group within its stratum
-    shuffled = rng.permutation(n_groups)
-    by_stratum = shuffled[np.argsort(group_stratum[shuffled], kind="stable")]
-    starts, counts = _run_starts(group_stratum[by_stratum])
     rank = np.empty(n_groups, dtype=np.int64)
-    rank[by_stratum] = np.arange(n_groups) - np.repeat(starts, counts)
+    rank[rng.permutation(n_groups)] = np.arange(n_groups)
     mean_size = max(1.0, len(groups) / n_groups)
     pool_of = rank // max(1, int(pool * batch_size / mean_size))
-    group_order = np.lexsort((group_length, pool_of, group_stratum))
-    # cut the ordered groups of each stratum whenever its running token count passes a
-    # batch boundary
-    sizes = group_size[group_order]
-    filled = np.cumsum(sizes)
-    starts, counts = _run_starts(group_stratum[group_order])
-    filled -= np.repeat(filled[starts] - sizes[starts], counts)
-    local_batch = (filled - 1) // batch_size
+    group_order = np.lexsort((group_length, pool_of))
+    # cut the ordered groups whenever the running token count passes a batch boundary
+    filled = np.cumsum(group_size[group_order])
     batch_of_group = np.empty(n_groups, dtype=np.int64)
-    batch_of_group[group_order] = group_stratum[group_order] * (int(local_batch.max()) + 1) + local_batch
+    batch_of_group[group_order] = (filled - 1) // batch_size
     token_batch = batch_of_group[groups]
     order = np.lexsort((lengths, token_batch))
     bounds = np.flatnonzero(np.diff(token_batch[order])) + 1
@@ -80,11 +55,10 @@ def bucket_batches(groups: np.ndarray, lengths: np.ndarray, batch_size: int,
 
 
 def epoch_batches(labels: np.ndarray, lengths: np.ndarray, batch_size: int, seed: int,
-                  epoch: int, group_size: int, strata: np.ndarray | None = None) -> list[np.ndarray]:
+                  epoch: int, group_size: int) -> list[np.ndarray]:
     """The batches of one epoch, a pure function of (seed, epoch): resumable and shardable."""
     rng = np.random.default_rng([seed, epoch])
-    return bucket_batches(pair_groups(labels, rng, group_size), lengths, batch_size, rng,
-                          strata=strata)
+    return bucket_batches(pair_groups(labels, rng, group_size), lengths, batch_size, rng)
 
 
 def shard(batches: list[np.ndarray], rank: int, world_size: int) -> list[np.ndarray]:

@@ -62,11 +62,6 @@ class Segments:
         index = {label: i for i, label in enumerate(c_sorted(set(self.labels)))}
         return np.array([index[label] for label in self.labels], dtype=np.int64)
 
-    def set_ids(self) -> np.ndarray:
-        """Integer training-set id per segment (sets in order of first appearance)."""
-        index = {name: i for i, name in enumerate(dict.fromkeys(self.sets))}
-        return np.array([index[name] for name in self.sets], dtype=np.int64)
-
     def lengths(self) -> np.ndarray:
         return np.array([m.shape[0] for m in self.feats], dtype=np.int64)
 

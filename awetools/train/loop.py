@@ -36,7 +36,6 @@ from awetools.train.objectives import LossOptions, TrainTensors, batch_loss
 log = get_logger("awetools.train")
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.jsonl"
-BATCH_BY = ("mixed", "set")
 
 
 @dataclass
@@ -50,13 +49,10 @@ class LoopOptions:
     cae_pretrain_epochs: int = 0  # cae: epochs of plain autoencoding first
     eval_batch_size: int = 256
     ema_decay: float = 0.0       # > 0: validate and keep an exponential moving average of the weights
-    batch_by: str = "mixed"      # mixed | set: every batch from one training set (language)
 
     def __post_init__(self) -> None:
         if not 0 <= self.ema_decay < 1:
             raise AweError(f"--ema-decay {self.ema_decay}: must be in [0, 1)")
-        if self.batch_by not in BATCH_BY:
-            raise AweError(f"--batch-by {self.batch_by}: must be one of {', '.join(BATCH_BY)}")
 
 
 @dataclass
@@ -171,13 +167,12 @@ def fit(model: AweModel, data: TrainTensors, validate: Callable[[AweModel], dict
     trained = dist.wrap(model, device)
     lengths = data.lengths
     group_size = 1 if loss_options.objective == "multitask" else 2
-    strata = data.sets if options.batch_by == "set" else None
     while state.epoch < options.epochs and not state.stopped_early:
         epoch = state.epoch + 1
         phase = "ae" if loss_options.objective == "cae" and epoch <= options.cae_pretrain_epochs else "cae"
         torch.manual_seed(epoch_seed(options.seed, epoch))
         batches = shard(epoch_batches(data.labels, lengths, options.batch_size, options.seed,
-                                      epoch, group_size, strata), dist.rank, dist.world_size)
+                                      epoch, group_size), dist.rank, dist.world_size)
         start, cpu_start = time.perf_counter(), time.process_time()
         loss = train_epoch(trained, optimizer, data, batches, loss_options, device, phase,
                            f"epoch {epoch}/{options.epochs}", dist.is_main, average)

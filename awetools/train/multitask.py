@@ -76,8 +76,7 @@ def attach_targets(train: Segments, lexicons: dict[str, str], word_vectors: str 
         raise AweError("no training token has the multitask targets it needs "
                        "(lexicon entries / word vectors)")
     kept = train.subset(index)
-    tensors = TrainTensors([torch.from_numpy(m) for m in kept.feats], kept.label_ids(),
-                           sets=kept.set_ids())
+    tensors = TrainTensors([torch.from_numpy(m) for m in kept.feats], kept.label_ids())
     extra: dict = {}
     if loss.alpha > 0:
         chosen = [pronunciations[i] for i in index]

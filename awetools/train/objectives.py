@@ -42,7 +42,6 @@ class TrainTensors:
     labels: np.ndarray                          # int type id per token
     phones: list[torch.Tensor] | None = None    # multitask form targets
     vectors: torch.Tensor | None = None         # multitask meaning targets [N, K]
-    sets: np.ndarray | None = None              # int training-set id per token
 
     @property
     def lengths(self) -> np.ndarray:

@@ -186,7 +186,7 @@ def train_phonetic(run: PhoneticTraining, on_epoch_end=None) -> dict:
             train, tensors, extra = attach_targets(train, run.lexicons, run.word_vectors, run.loss)
         else:
             tensors, extra = TrainTensors([torch.from_numpy(m) for m in train.feats],
-                                          train.label_ids(), sets=train.set_ids()), {}
+                                          train.label_ids()), {}
         init = load_model(run.init)[0] if run.init else None
         architecture = run.model if init is None else encoder_architecture(init, train.feat_dim, run.init)
         model_config = ModelConfig(feat_dim=train.feat_dim, objective=objective,
