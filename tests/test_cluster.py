@@ -221,6 +221,30 @@ def test_labels_matching_nothing_and_existing_output(table, capsys):
     assert "use --overwrite" in capsys.readouterr().err
 
 
+def test_temperature_scale_sharpens_the_default_rule(table, capsys):
+    tmp, keys, *_ = table
+    ark = f"ark:{tmp / 'e.ark'}"
+    assert main(["cluster", "-k", "8", "--seed", "3", ark, str(tmp / "plain")]) == 0
+    assert main(["cluster", "-k", "8", "--seed", "3", "--temperature-scale", "0.25", ark, str(tmp / "sharp")]) == 0
+    plain, sharp = (json.loads((tmp / n / "summary.json").read_text()) for n in ("plain", "sharp"))
+    assert sharp["temperature"] == pytest.approx(0.25 * plain["inertia"] / len(keys), rel=1e-4)
+    # 8 clusters on 4 blobs: split blobs give labels with real weight on a second cluster
+    assert plain["mean_top1_weight"] < 0.8 < sharp["mean_top1_weight"] < 0.99
+    # a quarter of T raises every weight to the 4th power (renormalised over the top k)
+    w_plain, w_sharp = (ClusterDir.load(tmp / n).soft.weight.astype(np.float64) for n in ("plain", "sharp"))
+    expected = w_plain ** 4 / (w_plain ** 4).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(w_sharp, expected, atol=1e-4)
+    assert (tmp / "plain" / "assign.txt").read_bytes() == (tmp / "sharp" / "assign.txt").read_bytes()
+    capsys.readouterr()
+    for bad, message in ((["--temperature-scale", "0"], "--temperature-scale must be positive (got 0.0)"),
+                         (["--temperature-scale", "0.5", "--temperature", "1"],
+                          "--temperature and --temperature-scale exclude each other")):
+        assert main(["cluster", "-k", "4", *bad, ark, str(tmp / "o")]) == 1
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1
+        assert not (tmp / "o").exists()
+
+
 def test_negative_swap_rounds(table, capsys):
     tmp, *_ = table
     assert main(["cluster", "-k", "2", "--swap-rounds", "-1", f"ark:{tmp / 'e.ark'}", str(tmp / "o")]) == 1

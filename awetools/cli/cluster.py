@@ -25,6 +25,7 @@ def cluster_command(
     swap_rounds: int = typer.Option(KMeansOptions.swap_rounds, "--swap-rounds", help="The first N Lloyd iterations also move the least useful centroids to where the objective drops most (0: plain Lloyd; at most --iterations - 1)."),
     spherical: bool = typer.Option(False, "--spherical/--euclidean", help="Cosine K-means on L2-normalised vectors, or plain Euclidean."),
     temperature: float | None = typer.Option(None, "--temperature", help="Soft-label temperature T in exp(-d^2/T) (default: mean squared distance to own centroid)."),
+    temperature_scale: float = typer.Option(1.0, "--temperature-scale", help="Without --temperature: T is this times the mean squared distance to own centroid (e.g. 0.33 for sharper labels)."),
     top_k: int = typer.Option(5, "--top-k", help="Nearest centroids kept in each soft label."),
     max_points_per_centroid: int = typer.Option(256, "--max-points-per-centroid", help="K-means trains on at most K times this many random vectors."),
     labels: Path | None = typer.Option(None, "--labels", help="Kaldi text file '<segment> <word>': report purity and NMI."),
@@ -49,6 +50,7 @@ def cluster_command(
       awe cluster --k 2000 --spherical --labels data/train_words/text h5:exp/emb/train.h5 exp/clusters
       awe cluster --oracle --spherical --labels data/train_words/text h5:exp/emb/train.h5 exp/oracle
       awe cluster --k 8000 --spherical --merge-speakers data/train_words/utt2spk h5:exp/emb/train.h5 exp/clusters
+      awe cluster --k 8000 --spherical --temperature-scale 0.33 h5:exp/emb/train.h5 exp/clusters_sharp
     """
     if k is None and not oracle:
         raise typer.BadParameter("--k is required (or --oracle)", param_hint="--k")
@@ -56,7 +58,7 @@ def cluster_command(
                             init=init, max_points_per_centroid=max_points_per_centroid,
                             init_points_per_centroid=init_points_per_centroid, swap_rounds=swap_rounds,
                             device=device)
-    summary = cluster_table(rspecifier, out_dir, options, SoftOptions(temperature, top_k),
+    summary = cluster_table(rspecifier, out_dir, options, SoftOptions(temperature, top_k, temperature_scale),
                             labels=labels, overwrite=overwrite, oracle=oracle, speakers=merge_speakers,
                             merge=MergeOptions(merge_min_cosine, merge_max_overlap))
     line = (f"awe cluster: K={summary['k']} N={summary['n']} inertia={summary['inertia']:.6g} "

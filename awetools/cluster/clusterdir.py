@@ -35,10 +35,18 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class SoftOptions:
-    """Soft-label options: ``temperature`` None means the mean squared distance to the own centroid."""
+    """Soft-label options: ``temperature`` None means ``temperature_scale`` times the mean
+    squared distance to the own centroid (a rule that does not depend on the embeddings' scale)."""
 
     temperature: float | None = None
     top: int = 5
+    temperature_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.temperature_scale > 0:
+            raise AweError(f"--temperature-scale must be positive (got {self.temperature_scale})")
+        if self.temperature is not None and self.temperature_scale != 1.0:
+            raise AweError("--temperature and --temperature-scale exclude each other: give one")
 
 
 def label_quality(keys: list[str], assign: np.ndarray, labels_path: str | Path) -> dict:
@@ -75,7 +83,7 @@ def soft_labels(x: np.ndarray, keys: list[str], result: KMeansResult, spherical:
         raise AweError(f"--top-k must be at least 1 (got {options.top})")
     temperature = options.temperature
     if temperature is None:
-        temperature = max(float(result.distances.mean()), 1e-12)
+        temperature = max(options.temperature_scale * float(result.distances.mean()), 1e-12)
     if not own_first:
         idx, weight = nearest_labels(x, result.centroids, top, temperature, spherical, result.gpu)
         return SoftLabels(keys, idx, weight), temperature
