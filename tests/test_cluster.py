@@ -238,6 +238,8 @@ def test_temperature_scale_sharpens_the_default_rule(table, capsys):
     capsys.readouterr()
     for bad, message in ((["--temperature-scale", "0"], "--temperature-scale must be positive (got 0.0)"),
                          (["--temperature-scale", "0.5", "--temperature", "1"],
+                          "--temperature and --temperature-scale exclude each other"),
+                         (["--temperature-scale", "1", "--temperature", "1"],
                           "--temperature and --temperature-scale exclude each other")):
         assert main(["cluster", "-k", "4", *bad, ark, str(tmp / "o")]) == 1
         err = capsys.readouterr().err

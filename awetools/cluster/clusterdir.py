@@ -35,17 +35,19 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class SoftOptions:
-    """Soft-label options: ``temperature`` None means ``temperature_scale`` times the mean
-    squared distance to the own centroid (a rule that does not depend on the embeddings' scale)."""
+    """Soft-label options: ``temperature`` None means ``temperature_scale`` (None: 1) times the
+    mean squared distance to the own centroid (a rule that does not depend on the embeddings' scale)."""
 
     temperature: float | None = None
     top: int = 5
-    temperature_scale: float = 1.0
+    temperature_scale: float | None = None
 
     def __post_init__(self) -> None:
+        if self.temperature_scale is None:
+            return
         if not self.temperature_scale > 0:
             raise AweError(f"--temperature-scale must be positive (got {self.temperature_scale})")
-        if self.temperature is not None and self.temperature_scale != 1.0:
+        if self.temperature is not None:
             raise AweError("--temperature and --temperature-scale exclude each other: give one")
 
 
@@ -83,7 +85,8 @@ def soft_labels(x: np.ndarray, keys: list[str], result: KMeansResult, spherical:
         raise AweError(f"--top-k must be at least 1 (got {options.top})")
     temperature = options.temperature
     if temperature is None:
-        temperature = max(options.temperature_scale * float(result.distances.mean()), 1e-12)
+        scale = 1.0 if options.temperature_scale is None else options.temperature_scale
+        temperature = max(scale * float(result.distances.mean()), 1e-12)
     if not own_first:
         idx, weight = nearest_labels(x, result.centroids, top, temperature, spherical, result.gpu)
         return SoftLabels(keys, idx, weight), temperature
