@@ -24,10 +24,11 @@ def random_segments(lengths, dim=5, seed=0):
 @pytest.mark.parametrize("rnn", ["gru", "lstm"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("conv", [False, True])
-def test_encoder_shape_and_batch_invariance(rnn, bidirectional, conv):
+@pytest.mark.parametrize("pooling", ["last", "mean"])
+def test_encoder_shape_and_batch_invariance(rnn, bidirectional, conv, pooling):
     torch.manual_seed(0)
     encoder = RNNEncoder(5, embed_dim=7, rnn=rnn, hidden=6, layers=2,
-                         bidirectional=bidirectional, conv=conv).eval()
+                         bidirectional=bidirectional, conv=conv, pooling=pooling).eval()
     segments = random_segments([9, 1, 4, 12, 2])
     feats, lengths = pad_batch(segments)
     with torch.no_grad():
@@ -46,6 +47,17 @@ def test_bidirectional_pools_both_directions_of_last_layer():
         output, _ = encoder.rnn(x)
         expected = encoder.proj(torch.cat([output[0, -1, :5], output[0, 0, 5:]]))
         torch.testing.assert_close(encoder(x, torch.tensor([6]))[0], expected)
+
+
+def test_mean_pooling_averages_last_layer_outputs_over_valid_frames():
+    torch.manual_seed(0)
+    encoder = RNNEncoder(3, embed_dim=4, hidden=5, layers=2, pooling="mean").eval()
+    x = torch.randn(1, 6, 3)
+    padded = torch.cat([x, torch.full((1, 3, 3), 7.0)], dim=1)  # 3 frames of padding
+    with torch.no_grad():
+        output, _ = encoder.rnn(x)
+        expected = encoder.proj(output[0].sum(dim=0) / 6)
+        torch.testing.assert_close(encoder(padded, torch.tensor([6]))[0], expected)
 
 
 def test_conv_front_end_halves_frames():
@@ -82,6 +94,10 @@ def test_model_config_rejects_bad_values():
         ModelConfig(feat_dim=5, objective="siamese")
     with pytest.raises(AweError, match="unknown rnn"):
         ModelConfig(feat_dim=5, rnn="transformer")
+    with pytest.raises(AweError, match="unknown pooling 'max' \\(last or mean\\)"):
+        ModelConfig(feat_dim=5, pooling="max")
+    # model dirs written before --pooling existed read as the last state
+    assert ModelConfig.from_dict({"feat_dim": 5}).pooling == "last"
 
 
 def write_model_dir(path, config: ModelConfig, seed=0):

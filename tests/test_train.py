@@ -218,14 +218,16 @@ def test_seed_gives_identical_weights(fsdd_split, tmp_path, run_awe):
 
 
 def test_init_fine_tunes_the_encoder_of_another_model(fsdd_split, tmp_path, run_awe):
-    assert run_awe(train_args(fsdd_split, tmp_path / "base", "--epochs", "1"))[0] == 0
-    # the base model's architecture wins over --hidden; a negligible lr keeps its weights
+    assert run_awe(train_args(fsdd_split, tmp_path / "base", "--epochs", "1", "--pooling", "mean"))[0] == 0
+    # the base model's architecture wins over --hidden (and the default --pooling last);
+    # a negligible lr keeps its weights
     rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "tuned", "--epochs", "1", "--hidden",
                                     "32", "--lr", "1e-12", "--objective", "triplet", "--init",
                                     tmp_path / "base"))
     assert rc == 0, err
     config = json.loads((tmp_path / "tuned" / "config.json").read_text())
     assert config["model"]["hidden"] == 16 and config["model"]["objective"] == "triplet"
+    assert config["model"]["pooling"] == "mean"
     assert config["data"]["init"] == str(tmp_path / "base")
     base = torch.load(tmp_path / "base" / "model.pt", weights_only=True)
     tuned = torch.load(tmp_path / "tuned" / "model.pt", weights_only=True)
@@ -401,6 +403,10 @@ def test_bad_input_errors(fsdd_split, tmp_path, run_awe):
     rc, _, err = run_awe(["train-phonetic", *TINY, "--num-threads", "0", "--epochs", "1", "--valid", valid,
                           "--train", fsdd_split[0], tmp_path / "out"])
     assert rc == 1 and "--num-threads must be at least 1 (got 0)" in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+    rc, _, err = run_awe(["train-phonetic", *TINY, "--pooling", "max", "--epochs", "1", "--valid", valid,
+                          "--train", fsdd_split[0], tmp_path / "out"])
+    assert rc == 1 and "unknown pooling 'max' (last or mean)" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
     # NaN in one matrix
     _copy_table(train_rspec, f"ark:{tmp_path}/nan.ark",

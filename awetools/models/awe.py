@@ -14,9 +14,11 @@ from torch import nn
 
 from awetools.errors import AweError
 from awetools.models.decoders import SPECIAL_SYMBOLS, FrameDecoder, MeaningHead, PhoneDecoder
-from awetools.models.encoder import RNN_TYPES, RNNEncoder
+from awetools.models.encoder import POOLINGS, RNN_TYPES, RNNEncoder
 
 OBJECTIVES = ("contrastive", "triplet", "cae", "multitask")
+# the encoder's options: what a fine-tuned model (``--init``) keeps of the model it starts from
+ENCODER_OPTIONS = ("rnn", "hidden", "layers", "bidirectional", "conv", "embed_dim", "dropout", "pooling")
 
 
 @dataclass
@@ -32,6 +34,7 @@ class ModelConfig:
     conv: bool = False
     embed_dim: int = 128
     dropout: float = 0.0
+    pooling: str = "last"  # "last" RNN state or "mean" of the outputs (absent in older models)
     phones: list[str] = field(default_factory=list)  # phone inventory of the phone decoder
     phone_embed_dim: int = 64
     vector_dim: int = 0  # word-vector dim of the meaning head (0: no head)
@@ -41,6 +44,8 @@ class ModelConfig:
             raise AweError(f"unknown objective '{self.objective}' (one of {', '.join(OBJECTIVES)})")
         if self.rnn not in RNN_TYPES:
             raise AweError(f"unknown rnn '{self.rnn}' (gru or lstm)")
+        if self.pooling not in POOLINGS:
+            raise AweError(f"unknown pooling '{self.pooling}' ({' or '.join(POOLINGS)})")
         for name in ("feat_dim", "hidden", "layers", "embed_dim"):
             if getattr(self, name) < 1:
                 raise AweError(f"model option {name} must be >= 1, not {getattr(self, name)}")
@@ -67,7 +72,7 @@ class AweModel(nn.Module):
         self.config = config
         c = config
         self.encoder = RNNEncoder(c.feat_dim, c.embed_dim, c.rnn, c.hidden, c.layers,
-                                  c.bidirectional, c.conv, c.dropout)
+                                  c.bidirectional, c.conv, c.dropout, c.pooling)
         self.frame_decoder = (FrameDecoder(c.embed_dim, c.feat_dim, c.rnn, c.hidden, c.layers,
                                            c.dropout) if c.objective == "cae" else None)
         self.phone_decoder = (PhoneDecoder(c.embed_dim, len(SPECIAL_SYMBOLS) + len(c.phones),

@@ -27,7 +27,7 @@ import torch
 from awetools.errors import AweError
 from awetools.io.atomic import atomic_dir
 from awetools.log import get_logger
-from awetools.models.awe import AweModel, ModelConfig, build_model
+from awetools.models.awe import ENCODER_OPTIONS, AweModel, ModelConfig, build_model
 from awetools.models.device import resolve_device, set_threads
 from awetools.models.modeldir import (CONFIG, WEIGHTS, format_header, load_model, load_weights,
                                       save_weights, write_json)
@@ -144,8 +144,7 @@ def encoder_architecture(init: AweModel, feat_dim: int, init_dir: str) -> dict:
     if c.feat_dim != feat_dim:
         raise AweError(f"{init_dir}: the model takes {c.feat_dim}-dim features, but the "
                        f"training features are {feat_dim}-dim")
-    return {"rnn": c.rnn, "hidden": c.hidden, "layers": c.layers, "bidirectional": c.bidirectional,
-            "conv": c.conv, "embed_dim": c.embed_dim, "dropout": c.dropout}
+    return {name: getattr(c, name) for name in ENCODER_OPTIONS}
 
 
 def load_valid(spec: SetSpec) -> Segments:
