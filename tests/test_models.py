@@ -96,6 +96,10 @@ def test_model_config_rejects_bad_values():
         ModelConfig(feat_dim=5, rnn="transformer")
     with pytest.raises(AweError, match="unknown pooling 'max' \\(last or mean\\)"):
         ModelConfig(feat_dim=5, pooling="max")
+    with pytest.raises(AweError, match="projection head units must be >= 0, not -1"):
+        ModelConfig(feat_dim=5, projection_head=-1)
+    with pytest.raises(AweError, match="serves the contrastive and triplet objectives, not cae"):
+        ModelConfig(feat_dim=5, objective="cae", projection_head=8)
     # model dirs written before --pooling existed read as the last state
     assert ModelConfig.from_dict({"feat_dim": 5}).pooling == "last"
 

@@ -18,7 +18,9 @@ from awetools.train.batching import epoch_batches, pair_groups, shard
 from awetools.train.data import Caps, SetSpec, select_tokens, set_names, set_specs
 from awetools.train.losses import masked_mse, nt_xent, phone_cross_entropy, triplet_hardest
 from awetools.train.loop import LoopOptions, LoopState, weight_average
-from awetools.train.objectives import LossOptions, partners
+from awetools.models.awe import ModelConfig, build_model
+from awetools.models.embed import pad_batch
+from awetools.train.objectives import LossOptions, TrainTensors, batch_loss, partners
 from awetools.train.phonetic import PhoneticTraining, flat_differences, train_phonetic
 from conftest import awe_torchrun, torchrun_errors
 
@@ -79,6 +81,26 @@ def test_masked_mse_and_phone_cross_entropy():
 
 
 # ---------------------------------------------------------------- batching and data
+
+
+@pytest.mark.parametrize("objective", ["contrastive", "triplet"])
+def test_projection_head_is_what_the_loss_compares(objective):
+    torch.manual_seed(0)
+    model = build_model({"feat_dim": 3, "objective": objective, "hidden": 4, "layers": 1,
+                         "embed_dim": 5, "projection_head": 6})
+    feats = [torch.randn(t, 3) for t in (4, 2, 5, 3)]
+    labels = np.array([0, 0, 1, 1])
+    data = TrainTensors(feats, labels)
+    loss = batch_loss(model, data, np.arange(4), LossOptions(objective), torch.device("cpu"))
+    embeddings = model(*pad_batch(feats))  # the embedding is the encoder's, before the head
+    torch.testing.assert_close(embeddings, model.encoder(*pad_batch(feats)))
+    compared = model.projection_head(embeddings)
+    expected = (nt_xent(compared, torch.as_tensor(labels)) if objective == "contrastive"
+                else triplet_hardest(compared, torch.as_tensor(labels)))
+    torch.testing.assert_close(loss, expected)
+    loss.backward()  # the head trains with the encoder
+    assert model.projection_head[0].weight.grad.abs().sum() > 0
+    assert build_model({"feat_dim": 3}).projection_head is None
 
 
 def test_pair_groups_cover_every_token_with_same_word_groups():
@@ -223,11 +245,11 @@ def test_init_fine_tunes_the_encoder_of_another_model(fsdd_split, tmp_path, run_
     # a negligible lr keeps its weights
     rc, _, err = run_awe(train_args(fsdd_split, tmp_path / "tuned", "--epochs", "1", "--hidden",
                                     "32", "--lr", "1e-12", "--objective", "triplet", "--init",
-                                    tmp_path / "base"))
+                                    tmp_path / "base", "--projection-head", "8"))
     assert rc == 0, err
     config = json.loads((tmp_path / "tuned" / "config.json").read_text())
     assert config["model"]["hidden"] == 16 and config["model"]["objective"] == "triplet"
-    assert config["model"]["pooling"] == "mean"
+    assert config["model"]["pooling"] == "mean" and config["model"]["projection_head"] == 8  # a new head
     assert config["data"]["init"] == str(tmp_path / "base")
     base = torch.load(tmp_path / "base" / "model.pt", weights_only=True)
     tuned = torch.load(tmp_path / "tuned" / "model.pt", weights_only=True)
@@ -404,6 +426,9 @@ def test_bad_input_errors(fsdd_split, tmp_path, run_awe):
                           "--train", fsdd_split[0], tmp_path / "out"])
     assert rc == 1 and "--num-threads must be at least 1 (got 0)" in err
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+    rc, _, err = run_awe(["train-phonetic", *TINY, "--projection-head", "-1", "--epochs", "1", "--valid", valid,
+                          "--train", fsdd_split[0], tmp_path / "out"])
+    assert rc == 1 and "projection head units must be >= 0, not -1" in err
     rc, _, err = run_awe(["train-phonetic", *TINY, "--pooling", "max", "--epochs", "1", "--valid", valid,
                           "--train", fsdd_split[0], tmp_path / "out"])
     assert rc == 1 and "unknown pooling 'max' (last or mean)" in err and len(err.strip().splitlines()) == 1

@@ -61,6 +61,7 @@ def train_phonetic_command(
     bidirectional: bool = typer.Option(False, "--bidirectional/--unidirectional", help="Bidirectional RNN (last states of both directions concatenated)."),
     conv: bool = typer.Option(False, "--conv/--no-conv", help="Conv1d front end (64 filters, kernel 5, stride 2)."),
     pooling: str = typer.Option("last", "--pooling", help="last: the RNN's final state is the segment's summary; mean: the mean of the last layer's outputs over the segment's frames."),
+    projection_head: int = typer.Option(0, "--projection-head", help="contrastive/triplet: the loss compares the embeddings through a training-only MLP with this many hidden units (SimCLR's projection head); the model embeds without it.  0 = none."),
     layers: int = typer.Option(2, "--layers", help="RNN layers."),
     hidden: int = typer.Option(256, "--hidden", help="RNN units per layer (and direction)."),
     embed_dim: int = typer.Option(128, "--embed-dim", help="Embedding dimension."),
@@ -109,7 +110,8 @@ def train_phonetic_command(
     run = PhoneticTraining(
         out=out, train=sets, valid=SetSpec("valid", valid_dir, valid_rspec),
         model={"rnn": rnn, "hidden": hidden, "layers": layers, "bidirectional": bidirectional,
-               "conv": conv, "embed_dim": embed_dim, "dropout": dropout, "pooling": pooling},
+               "conv": conv, "embed_dim": embed_dim, "dropout": dropout, "pooling": pooling,
+               "projection_head": projection_head},
         loss=LossOptions(objective, temperature, margin, alpha, beta,
                          SpecAugment(time_masks, time_mask_width, time_mask_ratio, freq_masks,
                                      freq_mask_width, time_warp) if spec_augment

@@ -35,6 +35,7 @@ class ModelConfig:
     embed_dim: int = 128
     dropout: float = 0.0
     pooling: str = "last"  # "last" RNN state or "mean" of the outputs (absent in older models)
+    projection_head: int = 0  # hidden units of the training-only MLP the loss sees (0: none)
     phones: list[str] = field(default_factory=list)  # phone inventory of the phone decoder
     phone_embed_dim: int = 64
     vector_dim: int = 0  # word-vector dim of the meaning head (0: no head)
@@ -44,6 +45,11 @@ class ModelConfig:
             raise AweError(f"unknown objective '{self.objective}' (one of {', '.join(OBJECTIVES)})")
         if self.rnn not in RNN_TYPES:
             raise AweError(f"unknown rnn '{self.rnn}' (gru or lstm)")
+        if self.projection_head < 0:
+            raise AweError(f"projection head units must be >= 0, not {self.projection_head}")
+        if self.projection_head and self.objective not in ("contrastive", "triplet"):
+            raise AweError("a projection head serves the contrastive and triplet objectives, "
+                           f"not {self.objective}")
         if self.pooling not in POOLINGS:
             raise AweError(f"unknown pooling '{self.pooling}' ({' or '.join(POOLINGS)})")
         for name in ("feat_dim", "hidden", "layers", "embed_dim"):
@@ -78,6 +84,11 @@ class AweModel(nn.Module):
         self.phone_decoder = (PhoneDecoder(c.embed_dim, len(SPECIAL_SYMBOLS) + len(c.phones),
                                            c.phone_embed_dim) if c.phones else None)
         self.meaning_head = MeaningHead(c.embed_dim, c.vector_dim) if c.vector_dim else None
+        # SimCLR's projection head: the loss compares head(embedding), the embedding is kept
+        self.projection_head = (nn.Sequential(
+            nn.Linear(c.embed_dim, c.projection_head), nn.ReLU(),
+            nn.Linear(c.projection_head, c.embed_dim),
+        ) if c.projection_head else None)
 
     def forward(self, feats: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         return self.encoder(feats, lengths)

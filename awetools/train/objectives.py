@@ -69,11 +69,12 @@ def batch_loss(model: AweModel, data: TrainTensors, index: np.ndarray, options: 
     labels = torch.as_tensor(data.labels[index], device=device)
     embeddings = model(*augment_batch(feats, lengths, options.spec_augment))
     objective = options.objective
-    if objective == "contrastive":
-        return nt_xent(embeddings, labels, options.temperature)
-    if objective == "triplet":
-        return triplet_hardest(embeddings, labels, options.margin)
     core = model.module if hasattr(model, "module") else model  # DDP wraps the model
+    if objective in ("contrastive", "triplet"):
+        compared = embeddings if core.projection_head is None else core.projection_head(embeddings)
+        if objective == "contrastive":
+            return nt_xent(compared, labels, options.temperature)
+        return triplet_hardest(compared, labels, options.margin)
     if objective == "cae":
         target = (np.arange(len(index)) if phase == "ae"
                   else partners(data.labels[index]))

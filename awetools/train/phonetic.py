@@ -187,7 +187,9 @@ def train_phonetic(run: PhoneticTraining, on_epoch_end=None) -> dict:
             tensors, extra = TrainTensors([torch.from_numpy(m) for m in train.feats],
                                           train.label_ids()), {}
         init = load_model(run.init)[0] if run.init else None
-        architecture = run.model if init is None else encoder_architecture(init, train.feat_dim, run.init)
+        architecture = run.model if init is None else {  # a head of the objective starts afresh
+            **encoder_architecture(init, train.feat_dim, run.init),
+            "projection_head": run.model.get("projection_head", 0)}
         model_config = ModelConfig(feat_dim=train.feat_dim, objective=objective,
                                    **architecture, **extra)
         config = build_config(run, model_config)
