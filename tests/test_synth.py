@@ -20,7 +20,7 @@ import awetools.corpus.synth as synth
 from awetools.corpus.espeak import Espeak, language_files
 from awetools.corpus.presets import CorpusConfig
 from awetools.corpus.render import GRID, SAMPLE_RATE, add_noise, assemble, milliseconds, render_words
-from awetools.corpus.speakers import Speaker, make_speakers, variants, voice_definition
+from awetools.corpus.speakers import Speaker, make_speakers, variants, vocal_tract_scale, voice_definition
 from awetools.corpus.text import english_number, normalize_words, read_sentences, top_words
 from awetools.corpus.verify import Exactness, check_exactness
 from awetools.corpus.verify import read_wav as read_synth_wav
@@ -119,6 +119,12 @@ def test_speakers_and_voices_disjoint_between_splits(corpus):
                 assert definition["variant"] in variants()[split]
     parts = variants()
     assert not set(parts["train"]) & set(parts["test"])
+    # held-out vocal tracts lie within the training voices' range: the child-like zac
+    # (every formant x 1.45; the widest training voice x 1.33) is in no held-out split
+    trained = [vocal_tract_scale(n) for n in parts["train"]]
+    assert all(min(trained) <= vocal_tract_scale(n) <= max(trained) for n in parts["dev"] + parts["test"])
+    assert vocal_tract_scale("zac") == pytest.approx(1.45) and "zac" not in parts["dev"] + parts["test"]
+    assert vocal_tract_scale("rob") == pytest.approx((95 + 97 + 101) / 300)
     assert not set(parts["dev"]) & (set(parts["train"]) | set(parts["test"]))
 
 

@@ -6,7 +6,11 @@ language: every eSpeak *voice variant* that ``espeak-ng-data/voices/!v`` ships g
 split (:func:`variants`, by a hash of its name; the few whose noise is not seeded are left
 out), and so does every Festival voice of a
 language that has two or more (:func:`festival_voices`; a language with a single voice
-shares it between the splits, and the manifest says so).  Within a split, speakers of
+shares it between the splits, and the manifest says so).  A held-out (dev or test)
+variant whose vocal tract (:func:`vocal_tract_scale`) lies outside the training variants'
+range is left out: ``zac`` scales every formant by 1.45, a child's vocal tract beyond any
+training voice (the widest: 1.33), and a test pair of it and an adult voice put even DTW on
+MFCCs at chance, so it measured no method.  Within a split, speakers of
 one language cycle through the split's voices in a seeded order and draw the continuous
 parameters (formant scale, rate, pitch, pitch range, volume, spectral tilt, pause
 length) at random.  A Festival speaker's formant scale resamples its audio (vocal tract
@@ -91,13 +95,18 @@ def speaker_id(language: str, split: str, index: int, width: int = 2) -> str:
 
 @lru_cache(maxsize=1)
 def variants() -> dict[str, tuple[str, ...]]:
-    """Every reproducible eSpeak NG voice variant, each in one split (by a hash of its name)."""
+    """Every reproducible eSpeak NG voice variant, each in one split (by a hash of its name);
+    held-out variants outside the training variants' vocal-tract range are left out."""
     names = sorted(p.name for p in (data_path() / "voices" / "!v").iterdir()
                    if p.is_file() and reproducible(p.name))
     shares = np.cumsum(VARIANT_SHARES)
     split_of = {name: SPLITS[int(np.searchsorted(shares, stable_hash("variant", name) % 100, "right"))]
                 for name in names}
     parts = {split: tuple(n for n in names if split_of[n] == split) for split in SPLITS}
+    trained = [vocal_tract_scale(n) for n in parts["train"]]
+    low, high = min(trained, default=1.0), max(trained, default=1.0)
+    for split in ("dev", "test"):  # held-out voices within the training voices' range
+        parts[split] = tuple(n for n in parts[split] if low <= vocal_tract_scale(n) <= high)
     if not all(parts.values()):
         raise AweError(f"eSpeak NG ships too few voice variants ({len(names)}) for three splits")
     return parts
@@ -159,6 +168,15 @@ def _settings(variant: str) -> dict[str, list[str]]:
     """A variant file's settings: first word of each line -> the rest of its last such line."""
     lines = variant_file(variant).read_text(encoding="utf-8", errors="replace").splitlines()
     return {fields[0]: fields[1:] for fields in map(str.split, lines) if fields}
+
+
+def vocal_tract_scale(variant: str) -> float:
+    """The variant's mean frequency factor of formants 1-3 (its ``formant N FREQ ...``
+    lines, in percent of the language's voice; 100 where a formant is not set), as a ratio."""
+    lines = variant_file(variant).read_text(encoding="utf-8", errors="replace").splitlines()
+    factors = {int(f[1]): float(f[2]) for f in map(str.split, lines)
+               if len(f) >= 3 and f[0] == "formant" and f[1].isdigit()}
+    return float(np.mean([factors.get(n, 100.0) for n in (1, 2, 3)])) / 100
 
 
 def uses_klatt(variant: str) -> bool:
