@@ -16,7 +16,7 @@ from awetools.io.tables import open_writer, read_matrices, read_vectors
 from awetools.models.modeldir import load_model
 from awetools.train.batching import epoch_batches, pair_groups, shard
 from awetools.train.data import Caps, SetSpec, select_tokens, set_names, set_specs
-from awetools.train.losses import masked_mse, nt_xent, phone_cross_entropy, triplet_hardest
+from awetools.train.losses import masked_mse, nt_xent, phone_cross_entropy, triplet
 from awetools.train.loop import LoopOptions, LoopState, weight_average
 from awetools.models.awe import ModelConfig, build_model
 from awetools.models.embed import pad_batch
@@ -54,19 +54,24 @@ def test_nt_xent_averages_all_ordered_positive_pairs():
     assert nt_xent(z, labels, 0.1).item() == pytest.approx(sum(terms) / len(terms), rel=1e-5)
 
 
-def test_triplet_hardest_negative_hand_computed():
+def test_triplet_negatives_hand_computed():
     z = torch.tensor([[1.0, 0.0], [0.6, 0.8], [0.8, 0.6], [0.0, 1.0]])
     labels = torch.tensor([0, 0, 1, 1])
     # cosine distances: d01 = .4, d02 = .2, d03 = 1, d12 = .04, d13 = .2, d23 = .4
-    # anchor 0: .4 + .4 - .2 = .6; anchor 1: .4 + .4 - .04 = .76; 2: .76; 3: .6
-    assert triplet_hardest(z, labels, margin=0.4).item() == pytest.approx(0.68, abs=1e-6)
+    # hardest: anchor 0: .4 + .4 - .2 = .6; anchor 1: .4 + .4 - .04 = .76; 2: .76; 3: .6
+    assert triplet(z, labels, 0.4, "hardest").item() == pytest.approx(0.68, abs=1e-6)
     # a margin this small leaves only anchors whose hardest negative beats the positive
-    assert triplet_hardest(z, labels, margin=0.0).item() == pytest.approx((0.2 + 0.36 + 0.36 + 0.2) / 4)
+    assert triplet(z, labels, 0.0, "hardest").item() == pytest.approx((0.2 + 0.36 + 0.36 + 0.2) / 4)
+    # semi-hard: anchor 0's negatives are at .2 and 1, the closest beyond d01 = .4 is 1:
+    # .4 + .4 - 1 < 0; anchor 3 likewise (1 beyond .4); anchors 1 and 2 have no negative
+    # beyond .4 (.04, .2) and fall back to the hardest: .76 each
+    assert triplet(z, labels, 0.4).item() == pytest.approx((0 + 0.76 + 0.76 + 0) / 4, abs=1e-6)
+    assert triplet(z, labels, 0.0).item() == pytest.approx((0.36 + 0.36) / 4, abs=1e-6)
 
 
 def test_losses_without_positives_are_zero_with_gradient():
     z = torch.randn(3, 4, requires_grad=True)
-    for loss in (nt_xent(z, torch.tensor([0, 1, 2])), triplet_hardest(z, torch.tensor([0, 1, 2]))):
+    for loss in (nt_xent(z, torch.tensor([0, 1, 2])), triplet(z, torch.tensor([0, 1, 2]))):
         assert loss.item() == 0.0
         loss.backward()
 
@@ -96,7 +101,7 @@ def test_projection_head_is_what_the_loss_compares(objective):
     torch.testing.assert_close(embeddings, model.encoder(*pad_batch(feats)))
     compared = model.projection_head(embeddings)
     expected = (nt_xent(compared, torch.as_tensor(labels)) if objective == "contrastive"
-                else triplet_hardest(compared, torch.as_tensor(labels)))
+                else triplet(compared, torch.as_tensor(labels)))
     torch.testing.assert_close(loss, expected)
     loss.backward()  # the head trains with the encoder
     assert model.projection_head[0].weight.grad.abs().sum() > 0
@@ -250,6 +255,7 @@ def test_init_fine_tunes_the_encoder_of_another_model(fsdd_split, tmp_path, run_
     config = json.loads((tmp_path / "tuned" / "config.json").read_text())
     assert config["model"]["hidden"] == 16 and config["model"]["objective"] == "triplet"
     assert config["model"]["pooling"] == "mean" and config["model"]["projection_head"] == 8  # a new head
+    assert config["training"]["triplet_negatives"] == "semi-hard"
     assert config["data"]["init"] == str(tmp_path / "base")
     base = torch.load(tmp_path / "base" / "model.pt", weights_only=True)
     tuned = torch.load(tmp_path / "tuned" / "model.pt", weights_only=True)
@@ -426,6 +432,9 @@ def test_bad_input_errors(fsdd_split, tmp_path, run_awe):
                           "--train", fsdd_split[0], tmp_path / "out"])
     assert rc == 1 and "--num-threads must be at least 1 (got 0)" in err
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+    rc, _, err = run_awe(["train-phonetic", *TINY, "--triplet-negatives", "easy", "--epochs", "1",
+                          "--valid", valid, "--train", fsdd_split[0], tmp_path / "out"])
+    assert rc == 2 and "'easy' (one of semi-hard, hardest)" in err
     rc, _, err = run_awe(["train-phonetic", *TINY, "--projection-head", "-1", "--epochs", "1", "--valid", valid,
                           "--train", fsdd_split[0], tmp_path / "out"])
     assert rc == 1 and "projection head units must be >= 0, not -1" in err

@@ -10,6 +10,7 @@ from awetools.cli.main import app
 from awetools.models.awe import OBJECTIVES
 from awetools.train.data import Caps, SetSpec, set_specs
 from awetools.train.loop import LoopOptions
+from awetools.train.losses import TRIPLET_NEGATIVES
 from awetools.train.objectives import LossOptions
 from awetools.train.phonetic import PhoneticTraining, train_phonetic
 from awetools.train.specaugment import SpecAugment
@@ -49,6 +50,7 @@ def train_phonetic_command(
     beta: float = typer.Option(1.0, "--beta", help="multitask: weight of the word-vector regression (0 = form only)."),
     temperature: float = typer.Option(0.1, "--temperature", help="contrastive: NT-Xent temperature."),
     margin: float = typer.Option(0.4, "--margin", help="triplet: cosine margin."),
+    triplet_negatives: str = typer.Option("semi-hard", "--triplet-negatives", help="triplet: semi-hard (the closest negative farther than the positive, else the hardest) or hardest (the closest in the batch, as the multi-task AWE paper; prone to collapse from a random start)."),
     cae_pretrain_epochs: int = typer.Option(5, "--cae-pretrain-epochs", help="cae: autoencoder epochs before correspondence training."),
     spec_augment: bool = typer.Option(False, "--spec-augment/--no-spec-augment", help="SpecAugment: mask random time spans and feature bands of the training input (never validation)."),
     time_masks: int = typer.Option(2, "--time-masks", help="spec-augment: time masks per segment."),
@@ -105,6 +107,9 @@ def train_phonetic_command(
     """
     if objective not in OBJECTIVES:
         raise typer.BadParameter(f"'{objective}' (one of {', '.join(OBJECTIVES)})", param_hint="--objective")
+    if triplet_negatives not in TRIPLET_NEGATIVES:
+        raise typer.BadParameter(f"'{triplet_negatives}' (one of {', '.join(TRIPLET_NEGATIVES)})",
+                                 param_hint="--triplet-negatives")
     sets = set_specs([_pair(v, "--train") for v in train])
     valid_dir, valid_rspec = _pair(valid, "--valid")
     run = PhoneticTraining(
@@ -115,7 +120,7 @@ def train_phonetic_command(
         loss=LossOptions(objective, temperature, margin, alpha, beta,
                          SpecAugment(time_masks, time_mask_width, time_mask_ratio, freq_masks,
                                      freq_mask_width, time_warp) if spec_augment
-                         else SpecAugment(time_warp=time_warp)),
+                         else SpecAugment(time_warp=time_warp), triplet_negatives),
         loop=LoopOptions(epochs=epochs, batch_size=batch_size, lr=lr, lr_patience=lr_patience,
                          patience=patience, seed=seed, ema_decay=ema_decay,
                          cae_pretrain_epochs=cae_pretrain_epochs if objective == "cae" else 0),

@@ -4,9 +4,12 @@
   ordered positive pair (i, j) in the batch (so both directions of each pair):
   ``-log exp(s_ij / tau) / sum_{k != i} exp(s_ik / tau)`` with ``s`` the cosine
   similarity; the denominator holds every other token of the batch, averaged over pairs.
-- :func:`triplet_hardest`: for every ordered positive pair (a, p),
-  ``max(0, margin + d(a, p) - min_n d(a, n))`` over the different-word tokens n of the
-  batch (the hardest negative), with cosine distance ``d = 1 - cos``; averaged over pairs.
+- :func:`triplet`: for every ordered positive pair (a, p), ``max(0, margin + d(a, p) -
+  d(a, n))`` with cosine distance ``d = 1 - cos``, averaged over pairs; n is a
+  different-word token of the batch: the *hardest* (closest to a), or *semi-hard*
+  (FaceNet's: the closest of those farther from a than p, the hardest where none is).
+  From a random start every token is close to every other, and hardest negatives pin
+  the loss at the margin with all embeddings alike for many epochs; semi-hard ones do not.
 - :func:`masked_mse`: mean squared error over the valid frames of padded sequences.
 - :func:`phone_cross_entropy`: per-phone cross-entropy, padding ignored.
 - :func:`vector_regression`: squared Euclidean distance to the target word vector.
@@ -43,15 +46,25 @@ def cosine_distances(embeddings: torch.Tensor) -> torch.Tensor:
     return 1.0 - z @ z.T
 
 
-def triplet_hardest(embeddings: torch.Tensor, labels: torch.Tensor, margin: float = 0.4) -> torch.Tensor:
-    """Cosine triplet loss with the hardest in-batch negative, over all positive pairs."""
+TRIPLET_NEGATIVES = ("semi-hard", "hardest")
+
+
+def triplet(embeddings: torch.Tensor, labels: torch.Tensor, margin: float = 0.4,
+            negatives: str = "semi-hard") -> torch.Tensor:
+    """Cosine triplet loss over all positive pairs, with one in-batch negative per pair."""
     distances = cosine_distances(embeddings)
-    different = labels[:, None] != labels[None, :]
-    hardest = distances.masked_fill(~different, float("inf")).min(dim=1).values
     positives = positive_mask(labels)
     if not positives.any():
         return embeddings.sum() * 0.0
-    return F.relu(margin + distances - hardest[:, None])[positives].mean()
+    different = labels[:, None] != labels[None, :]
+    negative_distances = distances.masked_fill(~different, float("inf"))
+    chosen = negative_distances.min(dim=1, keepdim=True).values.expand_as(distances)
+    if negatives == "semi-hard":
+        ordered = negative_distances.sort(dim=1).values  # each anchor's negatives, then inf
+        first = torch.searchsorted(ordered, distances.detach().contiguous(), right=True)
+        semi_hard = ordered.gather(1, first.clamp(max=len(labels) - 1))
+        chosen = torch.where(torch.isfinite(semi_hard) & (first < len(labels)), semi_hard, chosen)
+    return F.relu(margin + distances - chosen)[positives].mean()
 
 
 def masked_mse(predicted: torch.Tensor, target: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

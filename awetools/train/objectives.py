@@ -18,7 +18,7 @@ import torch
 
 from awetools.models.awe import AweModel
 from awetools.models.embed import pad_batch
-from awetools.train.losses import (masked_mse, nt_xent, phone_cross_entropy, triplet_hardest,
+from awetools.train.losses import (masked_mse, nt_xent, phone_cross_entropy, triplet,
                                    vector_regression)
 from awetools.train.specaugment import SpecAugment, augment_batch
 from awetools.train.targets import pad_phones
@@ -32,6 +32,7 @@ class LossOptions:
     alpha: float = 1.0
     beta: float = 1.0
     spec_augment: SpecAugment = field(default_factory=SpecAugment)  # input warping and masking (training)
+    triplet_negatives: str = "semi-hard"  # or "hardest" (the multi-task AWE paper's)
 
 
 @dataclass
@@ -74,7 +75,7 @@ def batch_loss(model: AweModel, data: TrainTensors, index: np.ndarray, options: 
         compared = embeddings if core.projection_head is None else core.projection_head(embeddings)
         if objective == "contrastive":
             return nt_xent(compared, labels, options.temperature)
-        return triplet_hardest(compared, labels, options.margin)
+        return triplet(compared, labels, options.margin, options.triplet_negatives)
     if objective == "cae":
         target = (np.arange(len(index)) if phase == "ae"
                   else partners(data.labels[index]))
