@@ -29,7 +29,7 @@ data=data
 redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 transfer_model=../default/exp/small/phonetic_multilingual
-help_message="$(sed -n '2,16p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,15p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 require_cmd "$cmd"
