@@ -69,6 +69,13 @@ def test_triplet_negatives_hand_computed():
     assert triplet(z, labels, 0.0).item() == pytest.approx((0.36 + 0.36) / 4, abs=1e-6)
 
 
+def test_unknown_triplet_negatives_are_refused():
+    with pytest.raises(ValueError, match="'easy'"):
+        triplet(torch.randn(2, 2), torch.tensor([0, 0]), negatives="easy")
+    with pytest.raises(AweError, match="unknown triplet negatives 'easy'"):
+        LossOptions(objective="triplet", triplet_negatives="easy")
+
+
 def test_losses_without_positives_are_zero_with_gradient():
     z = torch.randn(3, 4, requires_grad=True)
     for loss in (nt_xent(z, torch.tensor([0, 1, 2])), triplet(z, torch.tensor([0, 1, 2]))):

@@ -17,6 +17,7 @@ from awetools.models.decoders import SPECIAL_SYMBOLS, FrameDecoder, MeaningHead,
 from awetools.models.encoder import POOLINGS, RNN_TYPES, RNNEncoder
 
 OBJECTIVES = ("contrastive", "triplet", "cae", "multitask")
+PAIR_OBJECTIVES = ("contrastive", "triplet")  # losses over pairs of embeddings (a projection head serves them)
 # the encoder's options: what a fine-tuned model (``--init``) keeps of the model it starts from
 ENCODER_OPTIONS = ("rnn", "hidden", "layers", "bidirectional", "conv", "embed_dim", "dropout", "pooling")
 
@@ -47,7 +48,7 @@ class ModelConfig:
             raise AweError(f"unknown rnn '{self.rnn}' (gru or lstm)")
         if self.projection_head < 0:
             raise AweError(f"projection head units must be >= 0, not {self.projection_head}")
-        if self.projection_head and self.objective not in ("contrastive", "triplet"):
+        if self.projection_head and self.objective not in PAIR_OBJECTIVES:
             raise AweError("a projection head serves the contrastive and triplet objectives, "
                            f"not {self.objective}")
         if self.pooling not in POOLINGS:

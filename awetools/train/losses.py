@@ -52,6 +52,8 @@ TRIPLET_NEGATIVES = ("semi-hard", "hardest")
 def triplet(embeddings: torch.Tensor, labels: torch.Tensor, margin: float = 0.4,
             negatives: str = "semi-hard") -> torch.Tensor:
     """Cosine triplet loss over all positive pairs, with one in-batch negative per pair."""
+    if negatives not in TRIPLET_NEGATIVES:
+        raise ValueError(f"negatives must be one of {TRIPLET_NEGATIVES}, not {negatives!r}")
     distances = cosine_distances(embeddings)
     positives = positive_mask(labels)
     if not positives.any():

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from awetools.models.awe import AweModel
+from awetools.errors import AweError
+from awetools.models.awe import PAIR_OBJECTIVES, AweModel
 from awetools.models.embed import pad_batch
-from awetools.train.losses import (masked_mse, nt_xent, phone_cross_entropy, triplet,
-                                   vector_regression)
+from awetools.train.losses import (TRIPLET_NEGATIVES, masked_mse, nt_xent, phone_cross_entropy,
+                                   triplet, vector_regression)
 from awetools.train.specaugment import SpecAugment, augment_batch
 from awetools.train.targets import pad_phones
 
@@ -33,6 +34,11 @@ class LossOptions:
     beta: float = 1.0
     spec_augment: SpecAugment = field(default_factory=SpecAugment)  # input warping and masking (training)
     triplet_negatives: str = "semi-hard"  # or "hardest" (the multi-task AWE paper's)
+
+    def __post_init__(self) -> None:
+        if self.triplet_negatives not in TRIPLET_NEGATIVES:
+            raise AweError(f"unknown triplet negatives '{self.triplet_negatives}' "
+                           f"(one of {', '.join(TRIPLET_NEGATIVES)})")
 
 
 @dataclass
@@ -71,7 +77,7 @@ def batch_loss(model: AweModel, data: TrainTensors, index: np.ndarray, options: 
     embeddings = model(*augment_batch(feats, lengths, options.spec_augment))
     objective = options.objective
     core = model.module if hasattr(model, "module") else model  # DDP wraps the model
-    if objective in ("contrastive", "triplet"):
+    if objective in PAIR_OBJECTIVES:
         compared = embeddings if core.projection_head is None else core.projection_head(embeddings)
         if objective == "contrastive":
             return nt_xent(compared, labels, options.temperature)

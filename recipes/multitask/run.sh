@@ -156,7 +156,14 @@ run_stage 8 probe probe_all
 # the claim that form + meaning beats the triplet baseline once both have converged:
 # triplet, form only and form + meaning, scored on the same test tokens (about 35 min on
 # 2 cores).
-paper_models=("${models[1]}" "${models[2]}" "${models[4]}")
+# model_specs NAME...: the "name options" specs of the named models, in that order
+model_specs() {
+  local name model
+  for name; do
+    for model in "${models[@]}"; do [ "${model%% *}" = "$name" ] && echo "$model"; done
+  done
+}
+mapfile -t paper_models < <(model_specs triplet form form_meaning)
 paper_schedule() {
   local r=$exp/results name
   train_models conf/train_paper.conf paper_ "${paper_models[@]}"
