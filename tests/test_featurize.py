@@ -16,6 +16,7 @@ import soundfile
 from scipy.signal import resample_poly
 
 from awetools.features.segments import frame_ranges
+from awetools.features.vad import EnergyVad, frame_log_energy
 from awetools.io.datadir import DataDir, Segment, read_kaldi_table
 from awetools.io.tables import RandomAccessTable, open_reader
 from conftest import FSDD_RATE, awe_command
@@ -167,6 +168,58 @@ def test_per_speaker_cmvn_statistics(fsdd_feats, fsdd_words):
         np.testing.assert_allclose(frames.mean(axis=0), 0, atol=1e-4)
         np.testing.assert_allclose(frames.std(axis=0), 1, atol=1e-4)
         assert np.isfinite(frames).all()
+
+
+def test_frame_log_energy_and_vad_rule_hand_computed():
+    # 10 Hz, frames of 0.4 s every 0.2 s: samples [0,4), [2,6), [4,8) (zero past the end)
+    samples = np.array([1, 3, 1, 3, 0, 0, 0, 0], dtype=np.float64) / 32768.0
+    got = frame_log_energy(samples, 10, 0.2, 0.4, 3)
+    # frame 0: mean 2, deviations -1 1 -1 1 -> 4; frame 1: 1 3 0 0, mean 1 -> 0+4+1+1 = 6;
+    # frame 2: all zero -> Kaldi's floor, FLT_EPSILON
+    np.testing.assert_allclose(got, np.log([4.0, 6.0, np.finfo(np.float32).eps]), rtol=1e-9)
+    # voiced: above 5 + 0.5 * mean(0, 10, 20) = 10
+    assert EnergyVad().voiced(np.array([0.0, 10.0, 20.0])).tolist() == [False, False, True]
+    assert EnergyVad(threshold=-1, mean_scale=0).voiced(np.array([0.0, -2.0])).tolist() == [True, False]
+
+
+def test_voiced_cmvn_statistics_skip_silence(george, tmp_path, run_awe):
+    """--cmvn-frames voiced: statistics over the frames Kaldi's compute-vad rule calls
+    voiced (c0 is Kaldi's raw log energy, an independent computation of the same energy);
+    a recording without a voiced frame counts all of its frames."""
+    data = DataDir.load(george)
+    keys = sorted(data.segments)[:6]
+    words = tmp_path / "padded"
+    (words / "wav").mkdir(parents=True)
+    wav_scp, segments, speakers, raw = {}, {}, {}, {}
+    for i, key in enumerate(keys + ["george-silence"]):
+        if key == "george-silence":
+            samples = np.zeros(FSDD_RATE // 10, dtype=np.int16)
+        else:
+            speech, _ = soundfile.read(data.wav_scp[data.segments[key].recording], dtype="int16")
+            silence = np.zeros(FSDD_RATE * 3 // 10, dtype=np.int16)  # digital, as a synthesiser's
+            samples = np.concatenate([silence, speech, silence])
+        path = words / "wav" / f"{i}.wav"
+        soundfile.write(path, samples, FSDD_RATE, subtype="PCM_16")
+        wav_scp[key], speakers[key] = str(path), "george"
+        segments[key] = Segment(key, 0.0, len(samples) / FSDD_RATE)
+        raw[key] = direct_frames(path, samples=samples)
+    DataDir(path=words, wav_scp=wav_scp, segments=segments, utt2spk=speakers).save()
+    rc, _, err = run_awe(["featurize", "--sample-rate", FSDD_RATE, "--cmvn-frames", "voiced",
+                          words, f"ark:{tmp_path / 'f.ark'}"])
+    assert rc == 0, err
+    got = read_all(f"ark:{tmp_path / 'f.ark'}")
+    full = {key: kaldi_deltas(frames) for key, frames in raw.items()}
+    voiced = {key: frames[:, 0] > 5.0 + 0.5 * frames[:, 0].mean() for key, frames in raw.items()}
+    assert not voiced["george-silence"].any() and 0.3 < np.mean(voiced[keys[0]]) < 0.8
+    counted = np.concatenate([full[k][voiced[k]] for k in keys] + [full["george-silence"]])
+    for key in full:
+        np.testing.assert_allclose(got[key], cmvn(full[key], counted), rtol=1e-4, atol=5e-4,
+                                   err_msg=key)
+    # against every frame: the silences no longer shrink the speech frames' energy range
+    rc, _, err = run_awe(["featurize", "--sample-rate", FSDD_RATE, words, f"ark:{tmp_path / 'a.ark'}"])
+    every = read_all(f"ark:{tmp_path / 'a.ark'}")
+    speech_c0 = [np.concatenate([table[k][voiced[k], 0] for k in keys]).std() for table in (got, every)]
+    assert speech_c0[0] > 2 * speech_c0[1], speech_c0  # 0.38 against 0.12
 
 
 def test_segments_cut_from_whole_recording_frames(fsdd_words, tmp_path, run_awe):
@@ -375,6 +428,12 @@ def test_bad_options(george, tmp_path, run_awe):
     rc, out, err = run_awe(["featurize", "--sample-rate", FSDD_RATE, "--cmvn", "global", george,
                             f"ark:{tmp_path / 'f.ark'}"])
     assert "unknown CMVN mode 'global'" in one_line_error(rc, out, err)
+    rc, out, err = run_awe(["featurize", "--sample-rate", FSDD_RATE, "--cmvn-frames", "speech",
+                            george, f"ark:{tmp_path / 'f.ark'}"])
+    assert "unknown CMVN frames 'speech' (choose from all, voiced)" in one_line_error(rc, out, err)
+    rc, out, err = run_awe(["featurize", "--sample-rate", FSDD_RATE, "--cmvn-frames", "voiced",
+                            "--vad-energy-mean-scale", "-0.5", george, f"ark:{tmp_path / 'f.ark'}"])
+    assert "VAD energy mean scale must be >= 0, not -0.5" in one_line_error(rc, out, err)
     rc, out, err = run_awe(["featurize", tmp_path / "nodir", f"ark:{tmp_path / 'f.ark'}"])
     assert "no such data directory" in one_line_error(rc, out, err)
     assert list(tmp_path.iterdir()) == []

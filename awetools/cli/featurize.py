@@ -9,7 +9,9 @@ from pathlib import Path
 import typer
 
 from awetools.cli.main import app
-from awetools.features.featurize import CMVN_MODES, CMVN_ORDERS, FeaturizeOptions, featurize
+from awetools.features.featurize import (CMVN_FRAMES, CMVN_MODES, CMVN_ORDERS, FeaturizeOptions,
+                                           featurize)
+from awetools.features.vad import EnergyVad
 from awetools.features.kaldi import KaldiFeatureConfig, KaldiFeatures
 from awetools.io.datadir import DataDir
 from awetools.log import get_logger
@@ -56,6 +58,9 @@ def featurize_command(
     high_freq: float = typer.Option(0.0, "--high-freq", help="Highest mel-bin frequency (Hz; <= 0 is offset from Nyquist)."),
     cmvn: str = typer.Option("speaker", "--cmvn", help=f"Mean and variance normalisation: {', '.join(CMVN_MODES)} ('utterance' = over each source recording)."),
     cmvn_order: str = typer.Option("post-delta", "--cmvn-order", help=f"{' or '.join(CMVN_ORDERS)}: normalise all dimensions after the deltas (Kamper's AWE recipes), or the static part before them (Kaldi's apply-cmvn | add-deltas)."),
+    cmvn_frames: str = typer.Option("all", "--cmvn-frames", help=f"{' or '.join(CMVN_FRAMES)}: take the statistics over every frame, or over the voiced frames only (energy VAD, Kaldi's compute-vad rule), so that silences do not set the scale of speech."),
+    vad_energy_threshold: float = typer.Option(5.0, "--vad-energy-threshold", help="--cmvn-frames voiced: a frame is voiced if its log energy (16-bit scale) exceeds this plus --vad-energy-mean-scale times the recording's mean."),
+    vad_energy_mean_scale: float = typer.Option(0.5, "--vad-energy-mean-scale", help="--cmvn-frames voiced: weight of the recording's mean log energy in the threshold (>= 0)."),
     max_overshoot: float = typer.Option(0.1, "--max-overshoot", help="Tolerate segments ending this far (s) past their recording."),
     nj: int = typer.Option(1, "--nj", help="Parallel processes (speakers are split between them)."),
     model: Path | None = typer.Option(None, "--model", help="ssl: Hugging Face checkpoint dir (wav2vec2, HuBERT, WavLM, XLS-R)."),
@@ -72,7 +77,8 @@ def featurize_command(
     Default: 13 MFCCs + deltas + delta-deltas (39-d), 25 ms windows, 10 ms shift,
     Kaldi-compatible (kaldi-native-fbank, dither off), per-speaker mean and variance
     normalisation of all 39 dimensions after the deltas (--cmvn-order pre-delta gives
-    Kaldi's apply-cmvn | add-deltas instead, whose deltas keep a std far below 1).
+    Kaldi's apply-cmvn | add-deltas instead, whose deltas keep a std far below 1;
+    --cmvn-frames voiced takes the statistics over voiced frames only).
     A segment gets the frames whose centres lie inside it.  --type ssl takes the hidden states of a
     layer of a local wav2vec 2.0 / XLS-R / HuBERT / WavLM checkpoint (needs
     pip install 'awetools[ssl]'); 20 ms frames, frame t centred at 12.5 + 20 t ms.
@@ -81,6 +87,7 @@ def featurize_command(
 
     \b
       awe featurize --nj 2 data/train_words ark,scp:feats/train.ark,feats/train.scp
+      awe featurize --cmvn-frames voiced data/train_words ark:feats/train.ark
       awe featurize --type ssl --model xls-r-300m --layer 8-10 --resample \\
           data/train_words ark,scp:feats/train.ark,feats/train.scp
     """
@@ -102,7 +109,9 @@ def featurize_command(
             frame_shift_ms=frame_shift, num_ceps=num_ceps, num_mel_bins=num_mel_bins,
             low_freq=low_freq, high_freq=high_freq,
             delta_order=(2 if type == "mfcc" else 0) if deltas is None else deltas))
-    options = FeaturizeOptions(cmvn=cmvn, cmvn_order=cmvn_order, resample=resample, max_overshoot=max_overshoot,
+    options = FeaturizeOptions(cmvn=cmvn, cmvn_order=cmvn_order, cmvn_frames=cmvn_frames,
+                               vad=EnergyVad(vad_energy_threshold, vad_energy_mean_scale),
+                               resample=resample, max_overshoot=max_overshoot,
                                scp_name=str(Path(data_dir) / "wav.scp"))
     count = featurize(data, extractor, wspecifier, options, nj=nj)
     print(f"awe featurize: wrote {count} feature matrices ({extractor.dim}-d) "

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 from awetools.errors import AweError
 from awetools.features.segments import MeanVarianceStats, frame_ranges, normalise
+from awetools.features.vad import EnergyVad, frame_log_energy
 from awetools.io.audio import read_audio, resample
 from awetools.io.datadir import DataDir, c_sorted
 from awetools.io.tables import open_writer
@@ -27,6 +28,7 @@ CMVN_MODES = ("speaker", "utterance", "none")
 # post-delta: statistics over every output dimension (static + deltas), as in Kamper's
 # AWE recipes; pre-delta: over the static part only, Kaldi's ``apply-cmvn | add-deltas``.
 CMVN_ORDERS = ("post-delta", "pre-delta")
+CMVN_FRAMES = ("all", "voiced")  # which frames the statistics are taken over
 
 
 class FrameExtractor(Protocol):
@@ -88,6 +90,8 @@ def speaker_jobs(data: DataDir) -> list[SpeakerJob]:
 class FeaturizeOptions:
     cmvn: str = "speaker"
     cmvn_order: str = "post-delta"
+    cmvn_frames: str = "all"
+    vad: EnergyVad = EnergyVad()  # what counts as voiced for ``cmvn_frames="voiced"``
     resample: bool = False
     max_overshoot: float = 0.1
     scp_name: str = "wav.scp"
@@ -137,8 +141,9 @@ def _cut_recording(extractor: FrameExtractor, options: FeaturizeOptions, recordi
 
 def featurize_speaker(job: SpeakerJob, extractor: FrameExtractor,
                       options: FeaturizeOptions) -> list[tuple[str, np.ndarray]]:
-    """Features of one speaker's segments, normalised as ``options.cmvn`` and
-    ``options.cmvn_order`` say."""
+    """Features of one speaker's segments, normalised as ``options.cmvn``,
+    ``options.cmvn_order`` and ``options.cmvn_frames`` say (a recording without a voiced
+    frame counts all of its frames)."""
     stats_dim = extractor.dim if options.cmvn_order == "post-delta" else extractor.static_dim
     speaker_stats = MeanVarianceStats(stats_dim)
     cut: list[tuple[tuple[SegmentSpan, ...], list[np.ndarray], MeanVarianceStats]] = []
@@ -147,9 +152,15 @@ def featurize_speaker(job: SpeakerJob, extractor: FrameExtractor,
     for (recording, _, spans), (samples, frames) in zip(job.recordings,
                                                         _extract(extractor, waveforms)):
         pieces = _cut_recording(extractor, options, recording, spans, samples, frames)
+        counted = frames[:, :stats_dim]
+        if options.cmvn_frames == "voiced":
+            voiced = options.vad.voiced(frame_log_energy(
+                samples, extractor.sample_rate, extractor.frame_shift,
+                2 * extractor.frame_center, len(frames)))
+            counted = counted[voiced] if voiced.any() else counted  # all silent: every frame
         stats = MeanVarianceStats(stats_dim)
-        stats.add(frames[:, :stats_dim])
-        speaker_stats.add(frames[:, :stats_dim])
+        stats.add(counted)
+        speaker_stats.add(counted)
         cut.append((spans, pieces, stats))
     out = []
     for spans, pieces, stats in cut:
@@ -186,6 +197,9 @@ def iter_features(data: DataDir, extractor: FrameExtractor, options: FeaturizeOp
     if options.cmvn_order not in CMVN_ORDERS:
         raise AweError(f"unknown CMVN order '{options.cmvn_order}' "
                        f"(choose from {', '.join(CMVN_ORDERS)})")
+    if options.cmvn_frames not in CMVN_FRAMES:
+        raise AweError(f"unknown CMVN frames '{options.cmvn_frames}' "
+                       f"(choose from {', '.join(CMVN_FRAMES)})")
     jobs = speaker_jobs(data)
     bar = progress(sum(j.size for j in jobs), desc="featurize", unit="seg")
     with bar:
