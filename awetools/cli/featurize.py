@@ -11,8 +11,8 @@ import typer
 from awetools.cli.main import app
 from awetools.features.featurize import (CMVN_FRAMES, CMVN_MODES, CMVN_ORDERS, FeaturizeOptions,
                                            featurize)
-from awetools.features.vad import EnergyVad
 from awetools.features.kaldi import KaldiFeatureConfig, KaldiFeatures
+from awetools.features.vad import EnergyVad
 from awetools.io.datadir import DataDir
 from awetools.log import get_logger
 
