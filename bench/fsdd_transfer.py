@@ -217,7 +217,7 @@ def main() -> None:
         print(f"| {r['variant']} | `{r['augment'] or '-'}` | `{r['train_options'] or '-'}` | "
               f"{trained} | {r['fsdd_ap']:.3f} | "
               f"{r['fsdd_swdp_ap']:.3f} | {r['fsdd_spkmvn_ap']:.3f} | {r['fsdd_spkmvn_swdp_ap']:.3f} |")
-    print(f"| DTW on the same MFCCs | | | | | | {dtw['ap']:.3f} | {dtw['swdp_ap']:.3f} | - | - |")
+    print(f"| DTW on the same features | | | | | | {dtw['ap']:.3f} | {dtw['swdp_ap']:.3f} | - | - |")
     print(f"| downsampling (10 frames) | | | | | | {down['ap']:.3f} | {down['swdp_ap']:.3f} | "
           f"{down_mvn['ap']:.3f} | {down_mvn['swdp_ap']:.3f} |")
     args.json.parent.mkdir(parents=True, exist_ok=True)
