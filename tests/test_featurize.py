@@ -217,6 +217,7 @@ def test_voiced_cmvn_statistics_skip_silence(george, tmp_path, run_awe):
                                    err_msg=key)
     # against every frame: the silences no longer shrink the speech frames' energy range
     rc, _, err = run_awe(["featurize", "--sample-rate", FSDD_RATE, words, f"ark:{tmp_path / 'a.ark'}"])
+    assert rc == 0, err
     every = read_all(f"ark:{tmp_path / 'a.ark'}")
     speech_c0 = [np.concatenate([table[k][voiced[k], 0] for k in keys]).std() for table in (got, every)]
     assert speech_c0[0] > 2 * speech_c0[1], speech_c0  # 0.38 against 0.12
