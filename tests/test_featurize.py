@@ -435,6 +435,9 @@ def test_bad_options(george, tmp_path, run_awe):
     rc, out, err = run_awe(["featurize", "--sample-rate", FSDD_RATE, "--cmvn-frames", "voiced",
                             "--vad-energy-mean-scale", "-0.5", george, f"ark:{tmp_path / 'f.ark'}"])
     assert "VAD energy mean scale must be >= 0, not -0.5" in one_line_error(rc, out, err)
+    rc, out, err = run_awe(["featurize", "--sample-rate", FSDD_RATE, "--cmvn-frames", "voiced",
+                            "--vad-energy-threshold", "nan", george, f"ark:{tmp_path / 'f.ark'}"])
+    assert "VAD energy threshold must be a finite number, not nan" in one_line_error(rc, out, err)
     rc, out, err = run_awe(["featurize", tmp_path / "nodir", f"ark:{tmp_path / 'f.ark'}"])
     assert "no such data directory" in one_line_error(rc, out, err)
     assert list(tmp_path.iterdir()) == []

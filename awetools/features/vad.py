@@ -45,7 +45,9 @@ class EnergyVad:
     mean_scale: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.mean_scale < 0:
+        if not np.isfinite(self.threshold):
+            raise AweError(f"VAD energy threshold must be a finite number, not {self.threshold}")
+        if not (np.isfinite(self.mean_scale) and self.mean_scale >= 0):
             raise AweError(f"VAD energy mean scale must be >= 0, not {self.mean_scale}")
 
     def voiced(self, log_energy: np.ndarray) -> np.ndarray:
