@@ -389,25 +389,47 @@ def test_run_slurm_bad_usage(slurm, tmp_path):
     assert "sbatch failed" in result.stderr and "log/q/x.sbatch.log" in result.stderr
 
 
-# --- a realistic use: featurize FSDD in 2 jobs, locally and on Slurm ------------------------
+# --- make_feats.sh: featurize FSDD in 2 jobs, locally and on Slurm ---------------------------
 
 @pytest.mark.parametrize("runner", ["run_local.sh", "run_slurm.sh"])
-def test_featurize_split_jobs_match_one_job(runner, request, words, fsdd_feats, tmp_path):
+def test_make_feats_split_jobs_match_one_job(runner, request, words, fsdd_feats, tmp_path):
     env = slurm_env(request.getfixturevalue("slurm")) if runner == "run_slurm.sh" else ENV
-    assert sh([BIN / "split_data.sh", words, "2"], tmp_path).returncode == 0
-    result = sh([BIN / runner, "JOB=1:2", "exp/log/featurize.JOB.log",
-                 "awe", "featurize", "--sample-rate", "8000", words / "split2/JOB",
-                 f"ark,scp:{tmp_path}/exp/feats.JOB.ark,{tmp_path}/exp/feats.JOB.scp"], tmp_path, env=env)
-    assert result.returncode == 0, result.stderr + (tmp_path / "exp/log/featurize.1.log").read_text()
-    split: dict[str, np.ndarray] = {}
-    for job in (1, 2):
-        keys, mats = read_matrices(f"scp:{tmp_path}/exp/feats.{job}.scp")
+    (tmp_path / "mfcc.conf").write_text("--sample-rate 8000\n")
+    result = sh([BIN / "make_feats.sh", "--cmd", BIN / runner, "--nj", "2", "--feat-config", "mfcc.conf",
+                 words, "exp/log", tmp_path / "exp/feats", "words"], tmp_path, env=env)
+    assert result.returncode == 0, result.stderr + (tmp_path / "exp/log/featurize.words.1.log").read_text()
+    for job in (1, 2):  # one ark per job, each with its part's keys
+        keys, _ = read_matrices(f"scp:{tmp_path}/exp/feats/words.{job}.scp")
         assert set(keys) == set(DataDir.load(words / f"split2/{job}").utt2spk)
-        split.update(zip(keys, mats))
+    scp = lines(tmp_path / "exp/feats/words.scp")
+    assert [line.split()[0] for line in scp] == sorted(DataDir.load(words).utt2spk)  # merged, C-sorted
+    split = dict(zip(*read_matrices(f"scp:{tmp_path}/exp/feats/words.scp")))
     keys, mats = read_matrices(fsdd_feats.rspecifier)
     assert sorted(split) == sorted(keys) and len(keys) == 180
     for key, mat in zip(keys, mats):
         np.testing.assert_array_equal(split[key], mat, err_msg=key)
+
+
+def test_make_feats_more_jobs_than_speakers_and_errors(words, tmp_path):
+    (tmp_path / "mfcc.conf").write_text("--sample-rate 8000\n")
+    result = sh([BIN / "make_feats.sh", "--nj", "9", "--feat-config", "mfcc.conf", words, "log",
+                 tmp_path / "feats", "all"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "feats").glob("all.*.scp")) == [
+        f"all.{job}.scp" for job in range(1, 7)]  # 6 speakers: 6 jobs
+    assert len(lines(tmp_path / "feats/all.scp")) == 180
+    for argv, status, message in [
+        (["--nj", "0", words, "log", "feats", "x"], 2, "--nj must be a positive integer, got '0'"),
+        ([words, "log", "feats"], 2, "usage:"),
+        ([tmp_path / "nope", "log", "feats", "x"], 1, f"'{tmp_path / 'nope'}' is not a data dir"),
+        (["--feat-config", "missing.conf", words, "log", "feats", "x"], 1, "no such file 'missing.conf'"),
+    ]:
+        result = sh([BIN / "make_feats.sh", *argv], tmp_path)
+        assert (result.returncode, message in result.stderr) == (status, True), result.stderr
+    (words / "wav.scp").write_text("broken\n")  # a failing job: no merged scp
+    result = sh([BIN / "make_feats.sh", "--nj", "2", words, "log", "feats", "bad"], tmp_path)
+    assert result.returncode == 1 and "featurize.bad." in result.stderr
+    assert not (tmp_path / "feats/bad.scp").exists()
 
 
 # --- stages.sh ---------------------------------------------------------------------------

@@ -76,21 +76,16 @@ run_stage 1 segment segment_all
 
 featurize_all() {
   # one featurisation over every set (fewer, larger jobs), then one scp per set
-  local sets n
+  local sets
   sets=$(ls -d "$data"/*/*_words | grep -v "/multi/")
   bin/combine_data.sh "$data/all_words" $sets
-  n=$(( nj < $(wc -l < "$data/all_words/spk2utt") ? nj : $(wc -l < "$data/all_words/spk2utt") ))
-  bin/split_data.sh "$data/all_words" "$n"
-  $cmd JOB=1:"$n" "$exp/log/featurize.JOB.log" \
-    awe featurize --config conf/mfcc.conf "$data/all_words/split$n/JOB" \
-      "ark,scp:$exp/feats/all.JOB.ark,$exp/feats/all.JOB.scp"
-  cat "$exp/feats"/all.*.scp | sort > "$exp/feats/all.scp"
+  bin/make_feats.sh --cmd "$cmd" --nj "$nj" --feat-config conf/mfcc.conf \
+    "$data/all_words" "$exp/log" "$exp/feats" all
   for dir in $sets $(ls -d "$data/multi/dev_words" 2>/dev/null); do
     local name=$(basename "$(dirname "$dir")")_$(basename "$dir" _words)
     awk 'NR == FNR { k[$1]; next } $1 in k' "$dir/utt2spk" "$exp/feats/all.scp" > "$exp/feats/$name.scp"
   done
 }
-mkdir -p "$exp/feats"
 run_stage 2 featurize featurize_all
 
 train_phonetic() {

@@ -38,14 +38,8 @@ run_stage 1 segment segment_all
 
 featurize_all() {
   for set in train dev test; do
-    local dir=$data/${set}_words n
-    n=$(( nj < $(wc -l < "$dir/spk2utt") ? nj : $(wc -l < "$dir/spk2utt") ))
-    bin/split_data.sh "$dir" "$n"
-    mkdir -p "$exp/feats"
-    $cmd JOB=1:"$n" "$exp/log/featurize.$set.JOB.log" \
-      awe featurize --config conf/mfcc.conf "$dir/split$n/JOB" \
-        "ark,scp:$exp/feats/$set.JOB.ark,$exp/feats/$set.JOB.scp"
-    cat "$exp/feats/$set".*.scp | sort > "$exp/feats/$set.scp"
+    bin/make_feats.sh --cmd "$cmd" --nj "$nj" --feat-config conf/mfcc.conf \
+      "$data/${set}_words" "$exp/log" "$exp/feats" "$set"
   done
 }
 run_stage 2 featurize featurize_all

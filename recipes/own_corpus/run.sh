@@ -98,15 +98,9 @@ segment_all() {
 run_stage 1 segment segment_all
 
 featurize_all() {
-  mkdir -p "$exp/feats"
   for set in train dev test; do
-    local dir=$data/${set}_words n
-    n=$(( nj < $(wc -l < "$dir/spk2utt") ? nj : $(wc -l < "$dir/spk2utt") ))
-    bin/split_data.sh "$dir" "$n"
-    $cmd JOB=1:"$n" "$exp/log/featurize.$set.JOB.log" \
-      awe featurize --config conf/mfcc.conf "$dir/split$n/JOB" \
-        "ark,scp:$exp/feats/$set.JOB.ark,$exp/feats/$set.JOB.scp"
-    cat "$exp/feats/$set".*.scp | sort > "$exp/feats/$set.scp"
+    bin/make_feats.sh --cmd "$cmd" --nj "$nj" --feat-config conf/mfcc.conf \
+      "$data/${set}_words" "$exp/log" "$exp/feats" "$set"
   done
 }
 run_stage 2 featurize featurize_all
