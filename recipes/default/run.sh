@@ -56,7 +56,7 @@ segment_all() {
   # recording (coloured noise, 5-20 dB SNR) beside the clean one, its word boundaries
   # moved at random, 30 ms inward to 80 ms outward (eSpeak's are exact, real ones are
   # not): the two changes that moved real-speech AP most (README, "From the built-in
-  # corpus to real speech")
+  # corpus to real speech"; bench/results/fsdd_transfer.md)
   local lang
   for lang in $(languages); do
     awe augment --perturb noise --keep-clean --boundary-jitter=-0.03:0.08 --seed "$seed" --nj "$nj" \
