@@ -13,6 +13,7 @@ from awetools.cli.main import app
 from awetools.models.device import resolve_device
 from awetools.models.embed import downsample_table, embed_table
 from awetools.models.speaker_mvn import speaker_normalised_table
+from awetools.semantic.contextual import contextual_table, load_word_segments
 from awetools.semantic.embed import embed_semantic_table
 from awetools.semantic.modeldir import is_semantic_model
 
@@ -25,6 +26,9 @@ def embed_command(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     nj: int = typer.Option(1, "--nj", help="CPU processes, one thread each (worth it for large inputs: each worker starts in a few seconds)."),
     speaker_mvn: Path | None = typer.Option(None, "--speaker-mvn", metavar="UTT2SPK", help="Normalise the vectors per speaker of UTT2SPK ('<segment> <speaker>', e.g. a word-segment dir's utt2spk): zero mean, unit variance per dimension (input AWEs of semantic models; phonetic AWEs of unseen speakers)."),
+    context: Path | None = typer.Option(None, "--context", metavar="WORDS_DIR", help="Join each vector with the mean vector of its neighbours in the utterance (seg2utt, seg2pos of the word-segment dir WORDS_DIR), both centred: contextual semantic AWEs, which tell apart sound-alike words a cluster-skipgram space merges."),
+    context_window: int = typer.Option(5, "--context-window", metavar="N", help="With --context: neighbours within N word positions (the skipgram's window)."),
+    context_weight: float = typer.Option(0.5, "--context-weight", metavar="W", help="With --context: (1 - W) x the segment's centred unit vector + W x its context's (0: centred vectors only; 1: the context alone)."),
     output: str = typer.Option("embedding", "--output", help="embedding, or meaning: a multitask model's regressed word vectors (the text-vector space; for awe eval translate)."),
 ) -> None:
     """Embed every feature matrix of a table: one vector per segment, in input order.
@@ -33,7 +37,8 @@ def embed_command(
     Usage: awe embed [options] MODEL_DIR [MODEL_DIR ...] RSPECIFIER WSPECIFIER
            awe embed --downsample N RSPECIFIER WSPECIFIER
 
-    Several phonetic model dirs make an ensemble: each model's vectors are scaled to unit
+    --speaker-mvn and --context transform the whole table once it is embedded, in that
+    order.  Several phonetic model dirs make an ensemble: each model's vectors are scaled to unit
     length and concatenated (then to unit length), so the cosine similarity of two
     segments is the mean of the models'.  Works as a pipe stage (ark:- in and out).  A
     model is rebuilt from config.json and its weights loaded with weights_only=True:
@@ -48,6 +53,7 @@ def embed_command(
       awe embed --speaker-mvn data/train_words/utt2spk exp/phon scp:feats/train.scp h5:emb/train_spk.h5
       awe embed exp/phon_seed0 exp/phon_seed1 exp/phon_seed2 scp:feats/test.scp h5:emb/test_ens.h5
       awe embed exp/cluster_skipgram h5:exp/clusters/soft.h5 h5:emb/semantic.h5   # soft labels in
+      awe embed --context data/train_words exp/cluster_skipgram h5:emb/phon.h5 h5:emb/contextual.h5
     """
     wrong_count = len(args) != 2 if downsample is not None else len(args) < 3
     if wrong_count:
@@ -64,12 +70,25 @@ def embed_command(
     if output != "embedding" and (downsample is not None or is_semantic_model(args[0])):
         raise typer.BadParameter("only a phonetic (multitask) model has other outputs",
                                  param_hint="--output")
-    if speaker_mvn is not None:  # embed everything first: the statistics need all of a speaker
+    if context_window < 1 or not 0.0 <= context_weight <= 1.0:
+        raise typer.BadParameter("--context-window must be >= 1 and --context-weight in [0, 1]")
+    transforms = []  # whole-table steps after embedding: they need every segment at once
+    if speaker_mvn is not None:
+        transforms.append((lambda src, dst: speaker_normalised_table(src, dst, speaker_mvn),
+                           f"normalised per speaker of {speaker_mvn}"))
+    if context is not None:
+        words = load_word_segments(context)  # checked before the (long) embedding
+        transforms.append((lambda src, dst: contextual_table(src, dst, words, context_window, context_weight),
+                           f"with their context in {context} (window {context_window}, weight {context_weight})"))
+    if transforms:
         with tempfile.TemporaryDirectory(prefix="awe-embed-") as tmp:
-            raw = f"h5:{Path(tmp) / 'raw.h5'}"
-            _embed(args[:-1] + [raw], downsample, batch_size, device, nj, output)
-            count = speaker_normalised_table(raw, args[-1], speaker_mvn)
-        what = f"normalised per speaker of {speaker_mvn}"
+            source = f"h5:{Path(tmp) / 'raw.h5'}"
+            _embed(args[:-1] + [source], downsample, batch_size, device, nj, output)
+            for step, (transform, _) in enumerate(transforms):
+                target = args[-1] if step == len(transforms) - 1 else f"h5:{Path(tmp) / f'step{step}.h5'}"
+                count = transform(source, target)
+                source = target
+        what = ", ".join(description for _, description in transforms)
     else:
         count, what = _embed(args, downsample, batch_size, device, nj, output)
     print(f"awe embed: wrote {count} vectors {what} to {args[-1]}", file=sys.stderr)
