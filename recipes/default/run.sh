@@ -158,6 +158,9 @@ embed_semantic() {
   for model in cluster_skipgram cluster_skipgram_hard; do
     awe embed "$exp/semantic_$model" "h5:$exp/embed/en_train_multilingual.h5" "h5:$exp/embed/en_train_$model.h5"
   done
+  # joined with their neighbours' vectors: sound-alike words that share a cluster keep their own company
+  awe embed --context "$data/en/train_words" "$exp/semantic_cluster_skipgram" \
+    "h5:$exp/embed/en_train_multilingual.h5" "h5:$exp/embed/en_train_cluster_skipgram_context.h5"
 }
 run_stage 8 embed-semantic embed_semantic
 
@@ -166,7 +169,7 @@ eval_semantic() {
   echo -n "wordsim text topline: "
   awe eval wordsim --vectors "$text_vectors" --pairs "$wordsim" --reference "$text_vectors" \
     --counts "$labels" --min-count "$wordsim_min_count" --json "$exp/results/wordsim_text_topline.json"
-  for name in cluster_skipgram cluster_skipgram_hard multilingual; do
+  for name in cluster_skipgram cluster_skipgram_hard cluster_skipgram_context multilingual; do
     echo -n "wordsim $name: "
     awe eval wordsim "h5:$exp/embed/en_train_$name.h5" --labels "$labels" --pairs "$wordsim" \
       --min-count "$wordsim_min_count" --reference "$text_vectors" --seed "$seed" \
