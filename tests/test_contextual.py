@@ -14,31 +14,47 @@ from awetools.semantic.contextual import contextual_vectors
 X = np.array([[1.0, 0.0], [0.0, 2.0], [-3.0, 0.0], [0.0, -1.0]])
 UTTS = np.array(["U", "U", "U", "V"])
 POSITIONS = np.array([0, 1, 2, 0])
+SPEAKERS = np.array(["A"] * 4)
 
 
 def test_contextual_vectors_by_hand():
     # unit vectors a (1,0) b (0,1) c (-1,0) d (0,-1): mean 0, so centred = unit.
     # window 1 context means: a (0,1), b (0,0), c (0,1), d none -> 0; centred over a, b, c
     # (mean (0, 2/3)): a (0,1/3), b (0,-2/3), c (0,1/3); unit: a (0,1), b (0,-1), c (0,1)
-    out = contextual_vectors(X, UTTS, POSITIONS, window=1, weight=0.5)
+    out = contextual_vectors(X, UTTS, POSITIONS, SPEAKERS, window=1, weight=0.5)
     np.testing.assert_allclose(out, [[0.5, 0.5], [0.0, 0.0], [-0.5, 0.5], [0.0, -0.5]], atol=1e-7)
-    np.testing.assert_allclose(contextual_vectors(X, UTTS, POSITIONS, 1, 0.0),
+    np.testing.assert_allclose(contextual_vectors(X, UTTS, POSITIONS, SPEAKERS, 1, 0.0),
                                [[1, 0], [0, 1], [-1, 0], [0, -1]], atol=1e-7)
-    np.testing.assert_allclose(contextual_vectors(X, UTTS, POSITIONS, 1, 1.0),
+    np.testing.assert_allclose(contextual_vectors(X, UTTS, POSITIONS, SPEAKERS, 1, 1.0),
                                [[0, 1], [0, -1], [0, 1], [0, 0]], atol=1e-7)
     # window 2: a's context is b and c, mean (-1/2, 1/2); b's (0, 0); c's (1/2, 1/2);
     # centred (mean (0, 1/3)): (-1/2, 1/6), (0, -1/3), (1/2, 1/6)
-    out = contextual_vectors(X, UTTS, POSITIONS, window=2, weight=1.0)
+    out = contextual_vectors(X, UTTS, POSITIONS, SPEAKERS, window=2, weight=1.0)
     np.testing.assert_allclose(out[:3], [[-3 / 10**0.5, 1 / 10**0.5], [0, -1], [3 / 10**0.5, 1 / 10**0.5]],
                                atol=1e-7)
     assert out.dtype == np.float32
 
 
+def test_each_speaker_is_centred_on_its_own():
+    """A speaker's contextual vectors depend on that speaker's segments only: the others'
+    offset (here a shifted copy of the same text) does not reach them."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3))
+    utts, positions = np.repeat(np.arange(8), 5), np.tile(np.arange(5), 8)
+    speakers = np.where(utts < 4, "A", "B")
+    x[speakers == "A"] += 5.0
+    both = contextual_vectors(x, utts, positions, speakers, 2, 0.5)
+    alone = contextual_vectors(x[20:], utts[20:], positions[20:], speakers[20:], 2, 0.5)
+    np.testing.assert_allclose(both[20:], alone, atol=1e-6)
+    pooled = contextual_vectors(x, utts, positions, np.full(40, "A"), 2, 0.5)
+    assert np.abs(pooled[20:] - alone).max() > 0.1
+
+
 def test_bad_weight_and_window():
     with pytest.raises(AweError, match=r"--context-weight must be in \[0, 1\] \(got 1.5\)"):
-        contextual_vectors(X, UTTS, POSITIONS, 1, 1.5)
+        contextual_vectors(X, UTTS, POSITIONS, SPEAKERS, 1, 1.5)
     with pytest.raises(AweError, match="--window must be at least 1"):
-        contextual_vectors(X, UTTS, POSITIONS, 0, 0.5)
+        contextual_vectors(X, UTTS, POSITIONS, SPEAKERS, 0, 0.5)
 
 
 def test_context_tells_apart_words_that_share_a_vector():
@@ -53,7 +69,8 @@ def test_context_tells_apart_words_that_share_a_vector():
     words = [w for s in sentences for w in s]
     utts = np.repeat(np.arange(len(sentences)), 3)
     x = np.stack([vocab[w] for w in words]) + 0.05 * rng.normal(size=(len(words), 8))
-    out = contextual_vectors(x, utts, np.tile(np.arange(3), len(sentences)), window=1, weight=0.5)
+    out = contextual_vectors(x, utts, np.tile(np.arange(3), len(sentences)), np.zeros(len(words)),
+                             window=1, weight=0.5)
     mean = {w: out[[i for i, v in enumerate(words) if v == w]].mean(0) for w in vocab}
 
     def cos(a, b):
@@ -85,7 +102,7 @@ def test_cli_context(words, run_awe):
     assert "with their context in" in err and "(window 1, weight 0.5)" in err
     keys, out = read_vectors(f"h5:{words / 'o.h5'}")
     assert keys == ["U-0", "U-1", "U-2", "V-0"]
-    np.testing.assert_allclose(out, contextual_vectors(X, UTTS, POSITIONS, 1, 0.5), atol=1e-6)
+    np.testing.assert_allclose(out, contextual_vectors(X, UTTS, POSITIONS, SPEAKERS, 1, 0.5), atol=1e-6)
     (words / "utt2spk").write_text("U-0 A\nU-1 A\nU-2 B\nV-0 B\n")
     rc, _, err = run_awe(["embed", "--downsample", "1", "--speaker-mvn", words / "utt2spk", "--context",
                           words / "words", f"ark:{words / 'f.ark'}", f"h5:{words / 'both.h5'}"])
@@ -97,7 +114,7 @@ def test_cli_context_bad_input(words, run_awe):
     (words / "words" / "seg2pos").write_text("U-0 0\nU-1 1\nU-2 2\n")
     rc, _, err = run_awe(["embed", "--downsample", "1", "--context", words / "words", *args])
     assert rc == 1 and len(err.strip().splitlines()) == 1
-    assert "words: segment 'V-0' of" in err and "is not in seg2utt and seg2pos" in err
+    assert "words: segment 'V-0' of" in err and "is not in seg2utt, seg2pos and utt2spk" in err
     (words / "words" / "seg2pos").unlink()
     rc, _, err = run_awe(["embed", "--downsample", "1", "--context", words / "words", *args])
     assert rc == 1 and "data directory has no 'seg2pos'" in err

@@ -69,16 +69,20 @@ def normalise(features: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.n
     return ((features - full_mean) * full_scale).astype(np.float32)
 
 
-def group_mvn(x: np.ndarray, groups: np.ndarray, variance_floor: float = 1e-10) -> np.ndarray:
+def group_mvn(x: np.ndarray, groups: np.ndarray, variance_floor: float = 1e-10,
+              variance: bool = True) -> np.ndarray:
     """Rows of ``x`` normalised to zero mean and unit variance within their group (e.g. the
-    segment vectors of one speaker), in one pass over all groups; float32 out."""
+    segment vectors of one speaker), in one pass over all groups; float32 out.  With
+    ``variance`` False, to zero mean only."""
     _, ids = np.unique(groups, return_inverse=True)
     x64 = x.astype(np.float64)
     count = np.bincount(ids)[:, None]
     mean = np.zeros((len(count), x.shape[1]))
-    squares = np.zeros_like(mean)
     np.add.at(mean, ids, x64)
-    np.add.at(squares, ids, x64 * x64)
     mean /= count
-    variance = np.maximum(squares / count - mean * mean, variance_floor)
-    return ((x64 - mean[ids]) / np.sqrt(variance[ids])).astype(np.float32)
+    if not variance:
+        return (x64 - mean[ids]).astype(np.float32)
+    squares = np.zeros_like(mean)
+    np.add.at(squares, ids, x64 * x64)
+    spread = np.maximum(squares / count - mean * mean, variance_floor)
+    return ((x64 - mean[ids]) / np.sqrt(spread[ids])).astype(np.float32)
