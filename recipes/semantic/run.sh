@@ -28,10 +28,11 @@
 #                 [--phonetic-model DIR] [--english-model DIR] [--clusters K]
 #                 [--speaker-mvn true|false] [--merge-speakers true|false] [--ladder-base-clusters K]
 #                 [--ladder-clusters K] [--ladder-kmeans "awe cluster options"] [--methods "..."]
-#                 [--context-methods "..."] [--exp DIR] [--redo true]
+#                 [--context-methods "..."] [--context-weights "..."] [--exp DIR] [--redo true]
 # --context-methods: speech methods (of --methods) whose vectors are also written joined with
-# their neighbours' (awe embed --context; "METHOD-context" in the tables), which tells apart
-# sound-alike words that share a cluster (recipes/semantic/results/context.md).
+# their neighbours' at each of --context-weights (awe embed --context; "METHOD-contextW" in
+# the tables), which tells apart sound-alike words that share a cluster
+# (recipes/semantic/results/context.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 . bin/path.sh
@@ -50,7 +51,8 @@ ladder_base_clusters=2000   # ladder rungs (d) and (e): K-means K, no merge (the
 ladder_clusters=8000   # ladder rung (d) at a second K: about the frequent word types (7,978)
 ladder_kmeans="--init kmeans++ --swap-rounds 0 --init-points-per-centroid 50"   # the start of the README's ladder figures (awe cluster's default until 2026-12-06; their Lloyd iterations were faiss's)
 methods="text cluster-skipgram cluster-skipgram-hard projection two-stage contrastive speech2vec units"
-context_methods="cluster-skipgram"   # also embedded with their context (awe embed --context): METHOD-context
+context_methods="cluster-skipgram"   # also embedded with their context (awe embed --context): METHOD-contextW
+context_weights="0.5 1"   # awe embed --context-weight: 0.5 the tool's default, 1 the context alone
 seed=0
 nj=2
 exp=exp
@@ -58,7 +60,7 @@ redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 wordsim=$AWE_SHARED_DATA/wordsim/en
 wordsim_min_count=5   # similarity pairs whose words both have this many training tokens
-help_message="$(sed -n '2,34p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message="$(sed -n '2,35p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 . bin/stages.sh
 words=$corpus/en/train_words
@@ -111,14 +113,16 @@ train_all() {
 run_stage 2 train train_all
 
 embed_all() {
-  local method source
+  local method source weight
   for method in $methods; do
     [ "$method" = text ] && continue   # word vectors, no segment encoder
     case $method in contrastive|speech2vec|units) source=scp:$train_scp ;; *) source=h5:$awe_h5/phonetic.h5 ;; esac
     awe embed --nj "$nj" "$exp/semantic_$method" "$source" "h5:$awe_h5/$method.h5"
-    if [[ " $context_methods " == *" $method "* ]]; then
-      awe embed --nj "$nj" --context "$words" "$exp/semantic_$method" "$source" "h5:$awe_h5/$method-context.h5"
-    fi
+    [[ " $context_methods " == *" $method "* ]] || continue
+    for weight in $context_weights; do
+      awe embed --nj "$nj" --context "$words" --context-weight "$weight" "$exp/semantic_$method" \
+        "$source" "h5:$awe_h5/$method-context$weight.h5"
+    done
   done
 }
 run_stage 3 embed embed_all
@@ -133,8 +137,10 @@ eval_all() {
     --min-count "$wordsim_min_count" --reference "$text_vectors" --json "$exp/results/wordsim_text.json"
   echo -n "qbe text: "
   awe eval qbe "${qbe[@]}" --vectors "$text_vectors" --json "$exp/results/qbe_text.json" "$words"
-  local contextual=() method
-  for method in $context_methods; do contextual+=("$method-context"); done
+  local contextual=() method weight
+  for method in $context_methods; do
+    for weight in $context_weights; do contextual+=("$method-context$weight"); done
+  done
   for name in phonetic $methods "${contextual[@]}"; do
     [ "$name" = text ] && continue
     echo -n "wordsim $name: "
@@ -179,7 +185,10 @@ probe_all() {
   for name in $methods; do
     [ "$name" = text ] || spaces+=("$name=h5:$awe_h5/$name.h5")
   done
-  for name in $context_methods; do spaces+=("$name-context=h5:$awe_h5/$name-context.h5"); done
+  local weight
+  for name in $context_methods; do
+    for weight in $context_weights; do spaces+=("$name-context$weight=h5:$awe_h5/$name-context$weight.h5"); done
+  done
   ../default/local/probe_spaces.sh "$exp/results/probe" "$words/text" "$words/utt2spk" "${spaces[@]}"
 }
 run_stage 7 probe probe_all
