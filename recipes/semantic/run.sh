@@ -156,12 +156,13 @@ run_stage 4 eval eval_all
 report() {
   local sets='EN-SIMLEX-999 EN-WS-353-ALL EN-MEN-TR-3k' columns=() r=$exp/results
   for s in $sets; do columns+=(-c "sets.$s.rho_avg" -c "sets.$s.coverage"); done
+  runs() { local f; for f in "$r/$1"_*.json; do [ "$f" = "$r/$1_table.json" ] || echo "$f"; done; }  # not a table of an earlier run
   awe report --title "Semantic AWEs: rho vs text topline, word similarity, edit distance" \
     -c reference.rho_avg -c reference.rho_single "${columns[@]}" -c edit.rho_avg \
-    --markdown "$r/wordsim_table.md" --json "$r/wordsim_table.json" "$r"/wordsim_*.json
+    --markdown "$r/wordsim_table.md" --json "$r/wordsim_table.json" $(runs wordsim)
   awe report --title "Semantic QbE (relevance: GloVe 6B top-10 neighbours)" \
     -c semantic.p_at_10 -c semantic.spearman -c exact.p_at_10 \
-    --markdown "$r/qbe_table.md" --json "$r/qbe_table.json" "$r"/qbe_*.json
+    --markdown "$r/qbe_table.md" --json "$r/qbe_table.json" $(runs qbe)
 }
 run_stage 5 report report
 
