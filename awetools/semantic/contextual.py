@@ -10,10 +10,9 @@ different company.  The mean of a segment's context vectors (the segments within
 averaged over a word's tokens it is the word's distributional profile in the learnt space,
 which tells absorbed words apart where their own vectors cannot.
 
-Both parts are centred per speaker before they are joined.  Cosine similarity of raw
-skipgram vectors is dominated by the direction they all share (frequency), as in
-"all-but-the-top" post-processing (Mu and Viswanath 2018), and a mean of many vectors
-even more so; and a segment's neighbours share its speaker, so their mean carries the
+Both parts are centred per speaker before they are joined.  Embedding vectors share a
+common direction ("all-but-the-top", Mu and Viswanath 2018), which a mean of many of them
+makes dominant; and a segment's neighbours share its speaker, so their mean carries the
 speaker's offset more clearly than any one of them (speaker probe of the space, demo
 model: 0.43 centred over the table, 0.14 centred per speaker, input 0.07).  The output is
 ``(1 - weight) * unit(c_i) + weight * unit(m_i)``, with ``c_i`` the segment's unit
