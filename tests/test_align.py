@@ -18,6 +18,7 @@ from awetools.align.mapdir import load_map
 from awetools.align.normalize import apply_normalization, normalize
 from awetools.align.pipeline import AlignConfig, align
 from awetools.align.procrustes import apply_map, fit_map
+from awetools.align.selflearning import SelfLearningOptions, initial_dictionary, similarity_distributions
 from awetools.errors import AweError
 from awetools.io.tables import write_vectors
 from awetools.io.wordvectors import read_word_vectors, write_word_vectors
@@ -195,6 +196,36 @@ def test_refinement_recovers_a_nearby_rotation():
     assert [h["phase"] for h in result.history][-2:] == ["restart-end", "selected"]
 
 
+def test_similarity_distributions_ignore_rotation_and_order():
+    x = clustered(200, 8, 3).astype(np.float64)
+    perm = np.random.default_rng(2).permutation(200)
+    np.testing.assert_allclose(similarity_distributions(x @ rotation(8, 4))[perm],
+                               similarity_distributions(x[perm]), atol=1e-6)
+    # the start pairs rows by their sorted similarities alone: a shuffled, rotated copy
+    # is matched back to its own rows
+    start = initial_dictionary(x, (x @ rotation(8, 4))[perm], 200)
+    assert np.mean(perm[start.tgt] == start.src) > 0.9
+
+
+def test_self_learning_recovers_a_rotation_without_a_dictionary():
+    """No seed pairs, target rows shuffled: the map is found (VecMap's unsupervised start)."""
+    x = clustered(600, 20, 5)
+    q = rotation(20, 6)
+    perm = np.random.default_rng(7).permutation(600)
+    y = (x @ q.T + 0.01 * np.random.default_rng(8).normal(size=x.shape))[perm]
+    config = AlignConfig(method="self-learning", self_learning=SelfLearningOptions(vocab=600),
+                         criterion_max_rank=600, dico_max_rank=600)
+    result = align(x, y, config)
+    src, _ = normalize(x, config.normalize)
+    tgt, _ = normalize(y, config.normalize)
+    assert np.mean(np.argmax(apply_map(src, result.w) @ tgt.T, axis=1) == np.argsort(perm)) > 0.99
+    assert [h["phase"] for h in result.history][0] == "self-learning"
+    with pytest.raises(AweError, match="--map linear needs --method procrustes"):
+        align(x, y, AlignConfig(method="self-learning", map_kind="linear"))
+    with pytest.raises(AweError, match="--init-vocab >= 2"):
+        align(x, y, AlignConfig(method="self-learning", self_learning=SelfLearningOptions(vocab=1)))
+
+
 # ---------------------------------------------------------------- awe align
 
 @pytest.fixture
@@ -294,6 +325,16 @@ def test_align_bad_vectors(spaces, run_awe, content, message):
     (d / "bad.txt").write_text(content)
     rc, _, err = run_awe(["align", d / "bad.txt", d / "tgt.txt", d / "out"])
     assert rc == 1 and f"awe align: error: {d / message}" in err
+
+
+def test_align_self_learning_cli(spaces, run_awe):
+    d, _ = spaces
+    rc, _, err = run_awe(["align", "--method", "self-learning", "--init-vocab", "300", "--seed", "1",
+                          d / "src.txt", d / "tgt.txt", d / "sl"])
+    assert rc == 0 and "method=self-learning" in err
+    rc, out, err = run_awe(["eval", "translate", "--dico", d / "gold.txt", d / "sl" / "mapped.txt", d / "tgt.txt"])
+    assert rc == 0 and "P@1 nn=1.0000" in err + out
+    assert json.loads((d / "sl" / "map.json").read_text())["config"]["self_learning"]["vocab"] == 300
 
 
 def test_align_usage_errors(spaces, run_awe):

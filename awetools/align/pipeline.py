@@ -3,7 +3,9 @@
 - ``procrustes``: fit the map on a seed dictionary, then optionally refine;
 - ``adversarial``: for each restart (seeds derived from ``seed``) train the adversarial
   map and refine it; the restart with the best unsupervised criterion wins, so no gold
-  dictionary is ever needed.
+  dictionary is ever needed;
+- ``self-learning``: the same, with VecMap's fully unsupervised start and stochastic
+  self-learning (:mod:`awetools.align.selflearning`) in place of adversarial training.
 
 A refinement induces a dictionary from the current map (CSLS, mutual nearest
 neighbours among the most frequent words) and refits the map on it with Procrustes;
@@ -23,12 +25,13 @@ from awetools.align.adversarial import AdversarialOptions, train_adversarial
 from awetools.align.dictionary import BUILDS, Dictionary, criterion, induce
 from awetools.align.normalize import normalize, parse_spec
 from awetools.align.procrustes import apply_map, check_dims, fit_map
+from awetools.align.selflearning import SelfLearningOptions, self_learning
 from awetools.errors import AweError
 from awetools.log import get_logger
 
 log = get_logger(__name__)
 
-METHODS = ("procrustes", "adversarial")
+METHODS = ("procrustes", "adversarial", "self-learning")
 
 
 @dataclass
@@ -47,19 +50,20 @@ class AlignConfig:
     criterion_max_rank: int = 10000
     criterion_max_size: int = 10000
     adversarial: AdversarialOptions = field(default_factory=AdversarialOptions)
+    self_learning: SelfLearningOptions = field(default_factory=SelfLearningOptions)
 
     @property
     def n_refinements(self) -> int:
-        """Default: 5 after adversarial training, none after supervised Procrustes."""
+        """Default: 5 after an unsupervised method, none after supervised Procrustes."""
         if self.refinements is not None:
             return self.refinements
-        return 5 if self.method == "adversarial" else 0
+        return 0 if self.method == "procrustes" else 5
 
     def check(self) -> None:
         if self.method not in METHODS:
-            raise AweError(f"unknown method '{self.method}' (procrustes or adversarial)")
-        if self.method == "adversarial" and self.map_kind == "linear":
-            raise AweError("--map linear needs --method procrustes (adversarial training and "
+            raise AweError(f"unknown method '{self.method}' ({', '.join(METHODS)})")
+        if self.method != "procrustes" and self.map_kind == "linear":
+            raise AweError("--map linear needs --method procrustes (unsupervised training and "
                            "refinement keep the map (semi-)orthogonal)")
         if self.dico_build not in BUILDS:
             raise AweError(f"unknown dictionary build '{self.dico_build}' ({', '.join(BUILDS)})")
@@ -67,6 +71,7 @@ class AlignConfig:
             raise AweError("--restarts and --csls-k must be >= 1, --refinements >= 0")
         parse_spec(self.normalize)
         self.adversarial.check()
+        self.self_learning.check()
 
     def as_dict(self) -> dict:
         return {**asdict(self), "refinements": self.n_refinements}
@@ -144,12 +149,19 @@ def align(src: np.ndarray, tgt: np.ndarray, config: AlignConfig, seed_dico: Dict
     aligner = _Aligner(src_n, tgt_n, config, device, record)
     seeds = np.random.SeedSequence(config.seed).generate_state(config.restarts)
     best: tuple[np.ndarray, float, int] | None = None
-    for restart in range(config.restarts if config.method == "adversarial" else 1):
+    for restart in range(1 if config.method == "procrustes" else config.restarts):
         if config.method == "procrustes":
             w = fit_map(src_n[seed_dico.src], tgt_n[seed_dico.tgt], config.map_kind)
             value, pairs = aligner.criterion(w)
             record({"restart": 0, "phase": "procrustes", "dictionary": len(seed_dico),
                     "criterion": value, "pairs": pairs})
+        elif config.method == "self-learning":
+            start = time.perf_counter()
+            w = self_learning(src_n, tgt_n, config.self_learning, config.map_kind, config.csls_k,
+                              np.random.default_rng(int(seeds[restart])))
+            value, pairs = aligner.criterion(w)
+            record({"restart": restart, "phase": "self-learning", "criterion": value, "pairs": pairs,
+                    "seconds": round(time.perf_counter() - start, 3)})
         else:
             w, value = train_adversarial(
                 src_n, tgt_n, config.adversarial, int(seeds[restart]), aligner.criterion, device,

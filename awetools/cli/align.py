@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from awetools.align.adversarial import AdversarialOptions
+from awetools.align.selflearning import SelfLearningOptions
 from awetools.align.files import AlignInputs, align_files
 from awetools.align.pipeline import AlignConfig
 from awetools.cli.main import app
@@ -18,7 +19,7 @@ def align_command(
     src: str = typer.Argument(..., metavar="SRC", help="Source vectors: word2vec/GloVe file, or a segment table (h5:, ark:, scp:) with --src-labels/--src-clusters."),
     tgt: str = typer.Argument(..., metavar="TGT", help="Target word vectors (word2vec text/binary or GloVe)."),
     out_dir: Path = typer.Argument(..., metavar="OUT_DIR", help="Output directory (map, mapped vectors, dictionary, log)."),
-    method: str = typer.Option("adversarial", "--method", help="procrustes (needs --dico) or adversarial (unsupervised)."),
+    method: str = typer.Option("adversarial", "--method", help="procrustes (needs --dico), or unsupervised: adversarial (MUSE) or self-learning (VecMap's fully unsupervised start)."),
     dico: str | None = typer.Option(None, "--dico", help="Seed dictionary '<src> <tgt>' per line, or 'identical' (same spelling)."),
     map_kind: str = typer.Option("orthogonal", "--map", help="orthogonal, semi-orthogonal (different dims) or linear (least squares, procrustes only)."),
     normalize: str = typer.Option("renorm,center,renorm", "--normalize", help="Steps applied to both sides: renorm, center, none (comma-separated)."),
@@ -29,7 +30,7 @@ def align_command(
     src_max_vocab: int | None = typer.Option(None, "--src-max-vocab", help="Keep the N most frequent source words/types."),
     tgt_max_vocab: int | None = typer.Option(None, "--tgt-max-vocab", help="Keep the first N target words (files are frequency-sorted)."),
     lowercase: bool = typer.Option(False, "--lowercase", help="Lower-case words (first spelling wins) and dictionary entries."),
-    restarts: int = typer.Option(1, "--restarts", help="Adversarial restarts; the best by the unsupervised criterion is kept."),
+    restarts: int = typer.Option(1, "--restarts", help="Restarts of an unsupervised method; the best by the unsupervised criterion is kept."),
     epochs: int = typer.Option(5, "--epochs", help="Adversarial epochs per restart."),
     epoch_size: int = typer.Option(100_000, "--epoch-size", help="Source samples per adversarial epoch (MUSE: 1000000)."),
     batch_size: int = typer.Option(32, "--batch-size", help="Adversarial batch size (per side)."),
@@ -39,7 +40,8 @@ def align_command(
     map_lr: float = typer.Option(0.1, "--map-lr", help="SGD learning rate of the map."),
     dis_lr: float = typer.Option(0.1, "--dis-lr", help="SGD learning rate of the discriminator."),
     map_beta: float = typer.Option(0.001, "--map-beta", help="Orthogonalisation strength b in W <- (1+b)W - b(WW^T)W."),
-    refinements: int | None = typer.Option(None, "--refinements", help="Procrustes refinements on CSLS-induced dictionaries (default 5 adversarial, 0 procrustes)."),
+    refinements: int | None = typer.Option(None, "--refinements", help="Procrustes refinements on CSLS-induced dictionaries (default 5 unsupervised, 0 procrustes)."),
+    init_vocab: int = typer.Option(4000, "--init-vocab", help="self-learning: the N most frequent words of each side its start and dictionaries use."),
     csls_k: int = typer.Option(10, "--csls-k", help="Neighbourhood size of CSLS."),
     dico_max_rank: int = typer.Option(15000, "--dico-max-rank", help="Induced dictionaries use the N most frequent words of each side."),
     export_dico: str = typer.Option("mutual", "--export-dico", help="dictionary.txt: mutual (CSLS mutual NN), s2t (best target per source word) or none."),
@@ -53,8 +55,9 @@ def align_command(
     Usage: awe align [options] SRC TGT OUT_DIR
 
     Supervised (--method procrustes --dico FILE|identical) or unsupervised (adversarial
-    training, then Procrustes refinement on CSLS-induced dictionaries; the epoch and
-    restart are chosen by the mean cosine of mutual CSLS pairs, no gold data).  OUT_DIR
+    training, or self-learning from the words' sorted similarity distributions, then
+    Procrustes refinement on CSLS-induced dictionaries; the epoch and restart are chosen
+    by the mean cosine of mutual CSLS pairs, no gold data).  OUT_DIR
     gets W.npy, W.txt (Kaldi text matrix), map.json, mapped.txt (word2vec),
     dictionary.txt and log.jsonl.  A summary line goes to stderr.
 
@@ -63,6 +66,8 @@ def align_command(
     \b
       awe align --method adversarial --restarts 3 --src-labels data/train_words/text \\
           h5:exp/sem/train.h5 ../shared/data/glove/glove.6B.50d.top50k.txt exp/align
+      awe align --method self-learning --src-labels data/train_words/text --src-max-vocab 8000 \
+          --tgt-max-vocab 8000 h5:exp/sem/contextual.h5 exp/text/vectors.txt exp/align_sl
     """
     adversarial = AdversarialOptions(epochs=epochs, epoch_size=epoch_size, batch_size=batch_size,
                                      dis_steps=dis_steps, dis_hidden=dis_hidden,
@@ -70,7 +75,8 @@ def align_command(
                                      map_lr=map_lr, map_beta=map_beta)
     config = AlignConfig(method=method, map_kind=map_kind, normalize=normalize,
                          refinements=refinements, restarts=restarts, seed=seed, csls_k=csls_k,
-                         dico_max_rank=dico_max_rank, adversarial=adversarial)
+                         dico_max_rank=dico_max_rank, adversarial=adversarial,
+                         self_learning=SelfLearningOptions(vocab=init_vocab))
     inputs = AlignInputs(src=src, tgt=tgt, src_labels=str(src_labels) if src_labels else None,
                          src_clusters=str(src_clusters) if src_clusters else None, dico=dico,
                          src_format=src_format, tgt_format=tgt_format, src_max_vocab=src_max_vocab,

@@ -1,0 +1,89 @@
+"""Fully unsupervised mapping by robust self-learning (Artetxe et al. 2018, VecMap).
+
+Where adversarial training has nothing to hold on to, VecMap starts from the *shape* of
+each space: a word's sorted similarities to the other frequent words (rows of the square
+root of the similarity matrix, sorted, so that the order of the words does not matter) look
+alike in two isomorphic spaces.  Nearest neighbours between those distributions give a
+first, mostly wrong dictionary; self-learning then alternates a Procrustes fit with a new
+dictionary of CSLS nearest neighbours (both directions), dropping each candidate score with
+probability ``1 - keep`` so that early, noisy dictionaries do not lock in a bad map; ``keep``
+starts small and doubles every ``patience`` iterations until it reaches 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from awetools.align.dictionary import Dictionary
+from awetools.align.procrustes import apply_map, fit_map
+from awetools.errors import AweError
+
+
+@dataclass
+class SelfLearningOptions:
+    """``vocab``: the most frequent words of each side that the start and the dictionaries use."""
+
+    vocab: int = 4000
+    keep: float = 0.1
+    patience: int = 5
+    final_iterations: int = 20  # with keep = 1, before stopping
+
+    def check(self) -> None:
+        if self.vocab < 2 or not 0.0 < self.keep <= 1.0 or self.patience < 1 or self.final_iterations < 1:
+            raise AweError("self-learning needs --init-vocab >= 2 (and keep in (0, 1], patience >= 1)")
+
+
+def _unit_centred(rows: np.ndarray) -> np.ndarray:
+    rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    rows = rows - rows.mean(axis=0)
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
+def similarity_distributions(x: np.ndarray) -> np.ndarray:
+    """Each row's sorted similarities (square root of ``x x^T``), unit length and centred."""
+    u, s, _ = np.linalg.svd(x, full_matrices=False)
+    return _unit_centred(np.sort((u * s) @ u.T, axis=1))
+
+
+def _both_ways(scores: np.ndarray) -> Dictionary:
+    """Pairs of each row's best column and each column's best row (their union)."""
+    rows, cols = np.arange(scores.shape[0]), np.arange(scores.shape[1])
+    pairs = np.unique(np.concatenate([np.stack([rows, scores.argmax(axis=1)], axis=1),
+                                      np.stack([scores.argmax(axis=0), cols], axis=1)]), axis=0)
+    return Dictionary(pairs[:, 0], pairs[:, 1])
+
+
+def initial_dictionary(src: np.ndarray, tgt: np.ndarray, vocab: int) -> Dictionary:
+    """Nearest neighbours between the similarity distributions of the ``vocab`` most
+    frequent words of each side (rows are in frequency order)."""
+    n = min(vocab, len(src), len(tgt))
+    return _both_ways(similarity_distributions(src[:n]) @ similarity_distributions(tgt[:n]).T)
+
+
+def self_learning(src: np.ndarray, tgt: np.ndarray, options: SelfLearningOptions, map_kind: str,
+                  csls_k: int, rng: np.random.Generator) -> np.ndarray:
+    """The map ``w`` (``apply_map(src, w)`` ~ ``tgt``) after stochastic self-learning from
+    the similarity-distribution start; both sides normalised, rows in frequency order."""
+    options.check()
+    n = min(options.vocab, len(src), len(tgt))
+    k = min(csls_k, n)
+    dico = initial_dictionary(src, tgt, n)
+    keep, iteration, settled = options.keep, 0, 0
+    while settled < options.final_iterations:
+        w = fit_map(src[dico.src], tgt[dico.tgt], map_kind)
+        mapped = apply_map(src[:n], w)
+        mapped /= np.maximum(np.linalg.norm(mapped, axis=1, keepdims=True), 1e-12)
+        sim = mapped @ tgt[:n].T
+        src_hub = np.partition(sim, n - k, axis=1)[:, n - k:].mean(axis=1)
+        tgt_hub = np.partition(sim, n - k, axis=0)[n - k:].mean(axis=0)
+        csls = 2 * sim - src_hub[:, None] - tgt_hub[None, :]
+        if keep < 1.0:
+            csls[rng.random(csls.shape) >= keep] = -np.inf
+        dico = _both_ways(csls)
+        iteration += 1
+        settled += keep >= 1.0
+        if iteration % options.patience == 0:
+            keep = min(1.0, 2 * keep)
+    return fit_map(src[dico.src], tgt[dico.tgt], map_kind)
