@@ -176,7 +176,18 @@ align_all() {
     "$exp/semantic_text/vectors.txt" "$glove" "$seed" ../default/conf/adversarial_large.conf "$frequent"
   awe report --title "cluster-skipgram space -> text spaces: word translation P@k (NN, CSLS)" \
     -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage \
-    --markdown "$r/translate_table.md" --json "$r/translate_table.json" "$r"/translate_*.json
+    --markdown "$r/translate_table.md" --json "$r/translate_table.json" "$r"/translate_{text,glove}_*.json
+  local space  # the contextual spaces too (recipes/semantic/results/context.md), in EXP/align_SPACE
+  for space in "$awe_h5"/cluster-skipgram-context*.h5; do
+    [ -f "$space" ] || continue
+    space=$(basename "$space" .h5)
+    ../default/local/align_to_text.sh "$exp/align_$space" "h5:$awe_h5/$space.h5" "$words/text" \
+      "$exp/semantic_text/vectors.txt" "$glove" "$seed" ../default/conf/adversarial_large.conf "$frequent"
+    awe report --title "$space space -> text spaces: word translation P@k (NN, CSLS)" \
+      -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage \
+      --markdown "$r/translate_table_$space.md" --json "$r/translate_table_$space.json" \
+      "$exp/align_$space"/results/translate_*.json
+  done
 }
 if [[ " $methods " == *" cluster-skipgram "* ]]; then run_stage 6 align align_all; fi
 

@@ -2,9 +2,10 @@
 # Map a speech space, averaged per word, onto the text topline and onto GloVe, with and
 # without a dictionary, and score each map (word translation P@k, NN and CSLS).
 # Usage: local/align_to_text.sh EXP SRC LABELS TEXT_VECTORS GLOVE SEED ADVERSARIAL_CONF [MAX_VOCAB]
-# Writes EXP/align_{text,glove}_{procrustes,adversarial}/ and
-# EXP/results/translate_{text,glove}_{procrustes,adversarial}.json; the adversarial runs
-# take their options from ADVERSARIAL_CONF (an awe align --config file).  MAX_VOCAB: map
+# Without a dictionary two ways: adversarial (MUSE) and self-learning (VecMap's start).
+# Writes EXP/align_{text,glove}_{procrustes,adversarial,self-learning}/ and
+# EXP/results/translate_{text,glove}_{procrustes,adversarial,self-learning}.json; the
+# adversarial runs take their options from ADVERSARIAL_CONF (an awe align --config file).  MAX_VOCAB: map
 # only the N most frequent speech words onto the N most frequent text words (both sides
 # are frequency-sorted), as MUSE maps frequent words: a word heard once or twice has an
 # average of one or two tokens' contexts, not a meaning; GloVe keeps its whole vocabulary.
@@ -24,7 +25,9 @@ for target in text glove; do
     --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_procrustes"
   awe align --config "$adversarial_conf" --map "$map" --src-labels "$labels" "${vocab[@]}" \
     --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_adversarial"
-  for method in procrustes adversarial; do
+  awe align --method self-learning --map "$map" --src-labels "$labels" "${vocab[@]}" \
+    --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_self-learning"
+  for method in procrustes adversarial self-learning; do
     echo -n "translate $target $method: "
     awe eval translate --dico identical --json "$exp/results/translate_${target}_$method.json" \
       "$exp/align_${target}_$method/mapped.txt" "$tgt"
