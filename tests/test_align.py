@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 
 import kaldiio
 import numpy as np
@@ -220,6 +221,8 @@ def test_self_learning_recovers_a_rotation_without_a_dictionary():
     tgt, _ = normalize(y, config.normalize)
     assert np.mean(np.argmax(apply_map(src, result.w) @ tgt.T, axis=1) == np.argsort(perm)) > 0.99
     assert [h["phase"] for h in result.history][0] == "self-learning"
+    halved = align(x, y, replace(config, restarts=2))  # restart 1 starts from half the words
+    assert [h["vocab"] for h in halved.history if h["phase"] == "self-learning"] == [600, 300]
     with pytest.raises(AweError, match="--map linear needs --method procrustes"):
         align(x, y, AlignConfig(method="self-learning", map_kind="linear"))
     with pytest.raises(AweError, match="--init-vocab >= 2"):

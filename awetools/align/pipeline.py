@@ -5,7 +5,8 @@
   map and refine it; the restart with the best unsupervised criterion wins, so no gold
   dictionary is ever needed;
 - ``self-learning``: the same, with VecMap's fully unsupervised start and stochastic
-  self-learning (:mod:`awetools.align.selflearning`) in place of adversarial training.
+  self-learning (:mod:`awetools.align.selflearning`) in place of adversarial training;
+  the start is deterministic, so restart ``r`` uses ``vocab / 2**r`` words for it.
 
 A refinement induces a dictionary from the current map (CSLS, mutual nearest
 neighbours among the most frequent words) and refits the map on it with Procrustes;
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -155,13 +156,14 @@ def align(src: np.ndarray, tgt: np.ndarray, config: AlignConfig, seed_dico: Dict
             value, pairs = aligner.criterion(w)
             record({"restart": 0, "phase": "procrustes", "dictionary": len(seed_dico),
                     "criterion": value, "pairs": pairs})
-        elif config.method == "self-learning":
-            start = time.perf_counter()
-            w = self_learning(src_n, tgt_n, config.self_learning, config.map_kind, config.csls_k,
+        elif config.method == "self-learning":  # its start is deterministic: each restart
+            start = time.perf_counter()            # halves the start vocabulary instead
+            options = replace(config.self_learning, vocab=max(2, config.self_learning.vocab >> restart))
+            w = self_learning(src_n, tgt_n, options, config.map_kind, config.csls_k,
                               np.random.default_rng(int(seeds[restart])))
             value, pairs = aligner.criterion(w)
-            record({"restart": restart, "phase": "self-learning", "criterion": value, "pairs": pairs,
-                    "seconds": round(time.perf_counter() - start, 3)})
+            record({"restart": restart, "phase": "self-learning", "vocab": options.vocab,
+                    "criterion": value, "pairs": pairs, "seconds": round(time.perf_counter() - start, 3)})
         else:
             w, value = train_adversarial(
                 src_n, tgt_n, config.adversarial, int(seeds[restart]), aligner.criterion, device,

@@ -25,7 +25,7 @@ for target in text glove; do
     --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_procrustes"
   awe align --config "$adversarial_conf" --map "$map" --src-labels "$labels" "${vocab[@]}" \
     --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_adversarial"
-  awe align --method self-learning --map "$map" --src-labels "$labels" "${vocab[@]}" \
+  awe align --method self-learning --restarts 2 --map "$map" --src-labels "$labels" "${vocab[@]}" \
     --seed "$seed" --overwrite "$src" "$tgt" "$exp/align_${target}_self-learning"
   for method in procrustes adversarial self-learning; do
     echo -n "translate $target $method: "
