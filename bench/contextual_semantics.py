@@ -26,21 +26,18 @@ import numpy as np
 
 from awetools.io.datadir import read_kaldi_table
 from awetools.io.tables import read_vectors
-from awetools.io.wordvectors import read_word_vectors
-from awetools.metrics.wordsim import (Tokens, WordsimConfig, evaluate_wordsim, load_word_table,
-                                      read_pairs)
+from awetools.metrics.wordsim import (Tokens, WordsimConfig, WordTable, evaluate_wordsim,
+                                      load_word_table, read_pairs)
 from awetools.semantic.contextual import contextual_vectors, load_word_segments
 
 SETS = ("EN-SIMLEX-999", "EN-WS-353-ALL", "EN-MEN-TR-3k")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def text_tokens(vectors_file: str, keys: list[str], labels: dict[str, str]) -> np.ndarray:
+def text_tokens(text: WordTable, keys: list[str], labels: dict[str, str]) -> np.ndarray:
     """The text model's vector of every token's word (zeros for a word it has none of)."""
-    words, vectors = read_word_vectors(vectors_file, lowercase=True)
-    row = {w: i for i, w in enumerate(words)}
-    padded = np.vstack([vectors, np.zeros((1, vectors.shape[1]), vectors.dtype)])
-    return padded[[row.get(labels[k].lower(), len(words)) for k in keys]]
+    padded = np.vstack([text.vectors, np.zeros((1, text.vectors.shape[1]), text.vectors.dtype)])
+    return padded[[text.index.get(labels[k].lower(), len(text.words)) for k in keys]]
 
 
 def scores(result: dict) -> dict:
@@ -84,7 +81,7 @@ def main() -> None:
             rows[f"{name} w={weight:g}"] = scores(evaluate_wordsim(Tokens(token_words, out), sets, reference, config))
         print(f"scored {name}", flush=True)
 
-    score("text", keys, text_tokens(args.text, keys, labels))
+    score("text", keys, text_tokens(reference, keys, labels))
     for name, rspecifier in tables:
         score(name, *read_vectors(rspecifier))
     header = ["space", "rho vs text (single)", *(f"{s} (single)" for s in SETS)]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from awetools.align.dictionary import Dictionary
+from awetools.align.normalize import normalize
 from awetools.align.procrustes import apply_map, fit_map
 from awetools.errors import AweError
 
@@ -35,16 +36,10 @@ class SelfLearningOptions:
             raise AweError("self-learning needs --init-vocab >= 2 (and keep in (0, 1], patience >= 1)")
 
 
-def _unit_centred(rows: np.ndarray) -> np.ndarray:
-    rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-    rows = rows - rows.mean(axis=0)
-    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-
-
 def similarity_distributions(x: np.ndarray) -> np.ndarray:
     """Each row's sorted similarities (square root of ``x x^T``), unit length and centred."""
     u, s, _ = np.linalg.svd(x, full_matrices=False)
-    return _unit_centred(np.sort((u * s) @ u.T, axis=1))
+    return normalize(np.sort((u * s) @ u.T, axis=1), "renorm,center,renorm")[0]
 
 
 def _both_ways(scores: np.ndarray) -> Dictionary:
