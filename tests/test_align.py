@@ -116,6 +116,22 @@ def test_chunked_csls_matches_brute_force():
     np.testing.assert_allclose(b_score, expected.max(axis=0), atol=1e-5)
 
 
+def test_best_both_ways_drops_scores_at_random_but_not_the_neighbourhoods():
+    a, b = clustered(37, 5, 1), clustered(23, 5, 2)
+    expected = brute_csls(a, b, 3)  # hub terms from every score
+    sim = Similarity(a, b, k=3)     # one block: the mask is one draw of the whole matrix
+    kept = (torch.rand(expected.shape, generator=torch.Generator().manual_seed(5)) < 0.5).numpy()
+    a_score, a_best, b_score, b_best = sim.best_both_ways(
+        "csls", keep=0.5, generator=torch.Generator().manual_seed(5))
+    dropped_out = np.where(kept, expected, -np.inf)
+    np.testing.assert_array_equal(a_best, dropped_out.argmax(axis=1))
+    np.testing.assert_array_equal(b_best, dropped_out.argmax(axis=0))
+    np.testing.assert_allclose(a_score, dropped_out.max(axis=1), atol=1e-5)
+    assert (a_best != expected.argmax(axis=1)).any()  # the dropout changed some choices
+    full = sim.best_both_ways("csls", keep=1.0)
+    np.testing.assert_array_equal(full[1], expected.argmax(axis=1))
+
+
 def test_induce_mutual_and_ranks():
     a, b = clustered(40, 6, 3), clustered(30, 6, 4)
     expected = brute_csls(a, b, 10)

@@ -93,9 +93,13 @@ class Similarity:
             out_i.append(top.indices)
         return torch.cat(out_s).cpu().numpy(), torch.cat(out_i).cpu().numpy()
 
-    def best_both_ways(self, method: str = "csls") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def best_both_ways(self, method: str = "csls", keep: float = 1.0,
+                       generator: torch.Generator | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Best ``b`` per row of ``a`` and best ``a`` per row of ``b``, in one pass.
 
+        ``keep`` < 1 drops each score with probability ``1 - keep`` before the maxima
+        (VecMap's stochastic dictionary induction; the neighbourhoods use every score).
         Returns ``(a_score, a_best, b_score, b_best)``.
         """
         a_score = torch.empty(len(self.a), device=self.a.device)
@@ -104,6 +108,9 @@ class Similarity:
         b_best = torch.zeros(len(self.b), dtype=torch.long, device=self.a.device)
         for index, block in self._blocks():
             scores = self._scores(index, block, method)
+            if keep < 1.0:
+                dropped = torch.rand(scores.shape, generator=generator) >= keep
+                scores.masked_fill_(dropped.to(scores.device), -torch.inf)
             a_score[index], a_best[index] = scores.max(dim=1)
             col_score, col_arg = scores.max(dim=0)
             better = col_score > b_score

@@ -106,17 +106,19 @@ def lookup(pairs: list[tuple[str, str]], src_words: list[str], tgt_words: list[s
 
 def induce(src: np.ndarray | torch.Tensor, tgt: np.ndarray | torch.Tensor, build: str = "mutual",
            method: str = "csls", k: int = 10, max_rank: int = 15000, max_size: int = 0,
-           device: torch.device | str = "cpu") -> Dictionary:
+           device: torch.device | str = "cpu", keep: float = 1.0,
+           generator: torch.Generator | None = None) -> Dictionary:
     """Dictionary of nearest-neighbour pairs between (mapped) source and target vectors.
 
     Queries are the ``max_rank`` most frequent words of a side (0: all), searched over the
     whole other side; pairs involving a word ranked beyond ``max_rank`` are dropped.  Pairs
-    come sorted by decreasing score; ``max_size`` (0: all) keeps the best ones.
+    come sorted by decreasing score; ``max_size`` (0: all) keeps the best ones.  ``keep``
+    < 1 drops candidate scores at random (see :meth:`Similarity.best_both_ways`).
     """
     if build not in BUILDS:
         raise AweError(f"unknown dictionary build '{build}' (one of {', '.join(BUILDS)})")
     sim = Similarity(src, tgt, k=k, device=device)
-    s_score, s_best, t_score, t_best = sim.best_both_ways(method)
+    s_score, s_best, t_score, t_best = sim.best_both_ways(method, keep, generator)
     rank_s = len(s_best) if max_rank <= 0 else min(max_rank, len(s_best))
     rank_t = len(t_best) if max_rank <= 0 else min(max_rank, len(t_best))
     s2t = np.stack([np.arange(rank_s), s_best[:rank_s], s_score[:rank_s]], axis=1)

@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-from awetools.align.dictionary import Dictionary
+from awetools.align.dictionary import Dictionary, induce
 from awetools.align.normalize import normalize
 from awetools.align.procrustes import apply_map, fit_map
 from awetools.errors import AweError
@@ -42,19 +43,12 @@ def similarity_distributions(x: np.ndarray) -> np.ndarray:
     return normalize(np.sort((u * s) @ u.T, axis=1), "renorm,center,renorm")[0]
 
 
-def _both_ways(scores: np.ndarray) -> Dictionary:
-    """Pairs of each row's best column and each column's best row (their union)."""
-    rows, cols = np.arange(scores.shape[0]), np.arange(scores.shape[1])
-    pairs = np.unique(np.concatenate([np.stack([rows, scores.argmax(axis=1)], axis=1),
-                                      np.stack([scores.argmax(axis=0), cols], axis=1)]), axis=0)
-    return Dictionary(pairs[:, 0], pairs[:, 1])
-
-
 def initial_dictionary(src: np.ndarray, tgt: np.ndarray, vocab: int) -> Dictionary:
-    """Nearest neighbours between the similarity distributions of the ``vocab`` most
-    frequent words of each side (rows are in frequency order)."""
+    """Nearest neighbours both ways between the similarity distributions of the ``vocab``
+    most frequent words of each side (rows are in frequency order)."""
     n = min(vocab, len(src), len(tgt))
-    return _both_ways(similarity_distributions(src[:n]) @ similarity_distributions(tgt[:n]).T)
+    return induce(similarity_distributions(src[:n]), similarity_distributions(tgt[:n]),
+                  build="union", method="nn", max_rank=0)
 
 
 def self_learning(src: np.ndarray, tgt: np.ndarray, options: SelfLearningOptions, map_kind: str,
@@ -63,20 +57,13 @@ def self_learning(src: np.ndarray, tgt: np.ndarray, options: SelfLearningOptions
     the similarity-distribution start; both sides normalised, rows in frequency order."""
     options.check()
     n = min(options.vocab, len(src), len(tgt))
-    k = min(csls_k, n)
+    generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
     dico = initial_dictionary(src, tgt, n)
     keep, iteration, settled = options.keep, 0, 0
     while settled < options.final_iterations:
         w = fit_map(src[dico.src], tgt[dico.tgt], map_kind)
-        mapped = apply_map(src[:n], w)
-        mapped /= np.maximum(np.linalg.norm(mapped, axis=1, keepdims=True), 1e-12)
-        sim = mapped @ tgt[:n].T
-        src_hub = np.partition(sim, n - k, axis=1)[:, n - k:].mean(axis=1)
-        tgt_hub = np.partition(sim, n - k, axis=0)[n - k:].mean(axis=0)
-        csls = 2 * sim - src_hub[:, None] - tgt_hub[None, :]
-        if keep < 1.0:
-            csls[rng.random(csls.shape) >= keep] = -np.inf
-        dico = _both_ways(csls)
+        dico = induce(apply_map(src[:n], w), tgt[:n], build="union", method="csls", k=csls_k,
+                      max_rank=0, keep=keep, generator=generator)
         iteration += 1
         settled += keep >= 1.0
         if iteration % options.patience == 0:
