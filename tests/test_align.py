@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import kaldiio
 import numpy as np
@@ -23,6 +27,8 @@ from awetools.align.selflearning import SelfLearningOptions, initial_dictionary,
 from awetools.errors import AweError
 from awetools.io.tables import write_vectors
 from awetools.io.wordvectors import read_word_vectors, write_word_vectors
+
+ALIGN_TO_TEXT = Path(__file__).resolve().parents[1] / "recipes/default/local/align_to_text.sh"
 
 
 def rotation(dim: int, seed: int) -> np.ndarray:
@@ -412,3 +418,31 @@ def test_align_src_max_vocab_keeps_the_most_frequent_labels(spaces, run_awe, tmp
     assert rc == 0, err
     mapped, _ = read_word_vectors(tmp_path / "out" / "mapped.txt")
     assert sorted(mapped) == sorted(frequent)
+
+
+def test_align_to_text_recipe_helper_runs_the_methods_asked(spaces, tmp_path):
+    """recipes/default/local/align_to_text.sh --methods: only those maps, onto both targets;
+    an unknown method is refused before any work."""
+    d, _ = spaces
+    words, vecs = read_word_vectors(d / "src.txt")
+    keys = [f"spk0-{i:03d}" for i in range(300)]
+    write_vectors(f"h5:{tmp_path / 'seg.h5'}", keys, vecs[:300])
+    (tmp_path / "text").write_text("".join(f"{k} {words[i]}\n" for i, k in enumerate(keys)))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "AWE_NO_PROGRESS": "1"}
+
+    def helper(*argv):
+        return subprocess.run([str(ALIGN_TO_TEXT), *map(str, argv)], env=env, capture_output=True,
+                              text=True, cwd=tmp_path)
+
+    args = [tmp_path / "exp", f"h5:{tmp_path / 'seg.h5'}", tmp_path / "text", d / "tgt.txt",
+            d / "tgt.txt", 0, tmp_path / "no_adversarial.conf"]
+    done = helper("--methods", "procrustes self-learning", *args)
+    assert done.returncode == 0, done.stderr
+    results = tmp_path / "exp" / "results"
+    assert sorted(p.name for p in results.iterdir()) == [
+        f"translate_{t}_{m}.json" for t in ("glove", "text") for m in ("procrustes", "self-learning")]
+    assert json.loads((results / "translate_text_procrustes.json").read_text())["csls"]["p@1"] == 1.0
+    refused = helper("--methods", "procrustes mapping", *args)
+    assert refused.returncode == 2
+    assert "--methods: unknown method 'mapping' (procrustes, adversarial, self-learning)" in refused.stderr

@@ -28,11 +28,14 @@
 #                 [--phonetic-model DIR] [--english-model DIR] [--clusters K]
 #                 [--speaker-mvn true|false] [--merge-speakers true|false] [--ladder-base-clusters K]
 #                 [--ladder-clusters K] [--ladder-kmeans "awe cluster options"] [--methods "..."]
-#                 [--context-methods "..."] [--context-weights "..."] [--exp DIR] [--redo true]
+#                 [--context-methods "..."] [--context-weights "..."] [--align-methods "..."]
+#                 [--exp DIR] [--redo true]
 # --context-methods: speech methods (of --methods) whose vectors are also written joined with
 # their neighbours' at each of --context-weights (awe embed --context; "METHOD-contextW" in
 # the tables), which tells apart sound-alike words that share a cluster
-# (recipes/semantic/results/context.md).
+# (recipes/semantic/results/context.md).  --align-methods: the maps stage 6 fits for each
+# space (procrustes, adversarial, self-learning; adversarial takes 17 min per target, the
+# others 1-2 min).
 set -euo pipefail
 cd "$(dirname "$0")"
 . bin/path.sh
@@ -53,6 +56,7 @@ ladder_kmeans="--init kmeans++ --swap-rounds 0 --init-points-per-centroid 50"   
 methods="text cluster-skipgram cluster-skipgram-hard projection two-stage contrastive speech2vec units"
 context_methods="cluster-skipgram"   # also embedded with their context (awe embed --context): METHOD-contextW
 context_weights="0.5 1"   # awe embed --context-weight: 0.5 the tool's default, 1 the context alone
+align_methods="procrustes adversarial self-learning"   # stage 6: local/align_to_text.sh --methods
 seed=0
 nj=2
 exp=exp
@@ -60,7 +64,7 @@ redo=false
 glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 wordsim=$AWE_SHARED_DATA/wordsim/en
 wordsim_min_count=5   # similarity pairs whose words both have this many training tokens
-help_message="$(sed -n '2,35p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+help_message=$(awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$(basename "$0")")
 . bin/parse_options.sh
 . bin/stages.sh
 words=$corpus/en/train_words
@@ -172,7 +176,7 @@ align_all() {
   # figures are scored on)
   local r=$exp/results frequent
   frequent=$(awk -v m="$wordsim_min_count" '{ n[$2]++ } END { for (w in n) f += n[w] >= m; print f + 0 }' "$words/text")
-  ../default/local/align_to_text.sh "$exp" "h5:$awe_h5/cluster-skipgram.h5" "$words/text" \
+  ../default/local/align_to_text.sh --methods "$align_methods" "$exp" "h5:$awe_h5/cluster-skipgram.h5" "$words/text" \
     "$exp/semantic_text/vectors.txt" "$glove" "$seed" ../default/conf/adversarial_large.conf "$frequent"
   awe report --title "cluster-skipgram space -> text spaces: word translation P@k (NN, CSLS)" \
     -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage \
@@ -181,12 +185,12 @@ align_all() {
   for space in "$awe_h5"/cluster-skipgram-context*.h5; do
     [ -f "$space" ] || continue
     space=$(basename "$space" .h5)
-    ../default/local/align_to_text.sh "$exp/align_$space" "h5:$awe_h5/$space.h5" "$words/text" \
+    ../default/local/align_to_text.sh --methods "$align_methods" "$exp/align_$space" "h5:$awe_h5/$space.h5" "$words/text" \
       "$exp/semantic_text/vectors.txt" "$glove" "$seed" ../default/conf/adversarial_large.conf "$frequent"
     awe report --title "$space space -> text spaces: word translation P@k (NN, CSLS)" \
       -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage \
       --markdown "$r/translate_table_$space.md" --json "$r/translate_table_$space.json" \
-      "$exp/align_$space"/results/translate_*.json
+      "$exp/align_$space"/results/translate_{text,glove}_*.json
   done
 }
 if [[ " $methods " == *" cluster-skipgram "* ]]; then run_stage 6 align align_all; fi
