@@ -3,7 +3,8 @@
 Where adversarial training has nothing to hold on to, VecMap starts from the *shape* of
 each space: a word's sorted similarities to the other frequent words (rows of the square
 root of the similarity matrix, sorted, so that the order of the words does not matter) look
-alike in two isomorphic spaces.  Nearest neighbours between those distributions give a
+alike in two isomorphic spaces.  CSLS nearest neighbours between those distributions (as
+VecMap's start: plain nearest neighbours let a few hub rows collect the dictionary) give a
 first, mostly wrong dictionary; self-learning then alternates a Procrustes fit with a new
 dictionary of CSLS nearest neighbours (both directions), dropping each candidate score with
 probability ``1 - keep`` so that early, noisy dictionaries do not lock in a bad map; ``keep``
@@ -44,11 +45,11 @@ def similarity_distributions(x: np.ndarray) -> np.ndarray:
 
 
 def initial_dictionary(src: np.ndarray, tgt: np.ndarray, vocab: int) -> Dictionary:
-    """Nearest neighbours both ways between the similarity distributions of the ``vocab``
-    most frequent words of each side (rows are in frequency order)."""
+    """CSLS nearest neighbours both ways between the similarity distributions of the
+    ``vocab`` most frequent words of each side (rows are in frequency order)."""
     n = min(vocab, len(src), len(tgt))
     return induce(similarity_distributions(src[:n]), similarity_distributions(tgt[:n]),
-                  build="union", method="nn", max_rank=0)
+                  build="union", method="csls", max_rank=0)
 
 
 def self_learning(src: np.ndarray, tgt: np.ndarray, options: SelfLearningOptions, map_kind: str,
