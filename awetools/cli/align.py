@@ -66,7 +66,7 @@ def align_command(
     \b
       awe align --method adversarial --restarts 3 --src-labels data/train_words/text \\
           h5:exp/sem/train.h5 ../shared/data/glove/glove.6B.50d.top50k.txt exp/align
-      awe align --method self-learning --src-labels data/train_words/text --src-max-vocab 8000 \
+      awe align --method self-learning --src-labels data/train_words/text --src-max-vocab 8000 \\
           --tgt-max-vocab 8000 h5:exp/sem/contextual.h5 exp/text/vectors.txt exp/align_sl
     """
     adversarial = AdversarialOptions(epochs=epochs, epoch_size=epoch_size, batch_size=batch_size,
