@@ -44,12 +44,12 @@ def similarity_distributions(x: np.ndarray) -> np.ndarray:
     return normalize(np.sort((u * s) @ u.T, axis=1), "renorm,center,renorm")[0]
 
 
-def initial_dictionary(src: np.ndarray, tgt: np.ndarray, vocab: int) -> Dictionary:
+def initial_dictionary(src: np.ndarray, tgt: np.ndarray, vocab: int, csls_k: int = 10) -> Dictionary:
     """CSLS nearest neighbours both ways between the similarity distributions of the
     ``vocab`` most frequent words of each side (rows are in frequency order)."""
     n = min(vocab, len(src), len(tgt))
     return induce(similarity_distributions(src[:n]), similarity_distributions(tgt[:n]),
-                  build="union", method="csls", max_rank=0)
+                  build="union", method="csls", k=csls_k, max_rank=0)
 
 
 def self_learning(src: np.ndarray, tgt: np.ndarray, options: SelfLearningOptions, map_kind: str,
@@ -59,7 +59,7 @@ def self_learning(src: np.ndarray, tgt: np.ndarray, options: SelfLearningOptions
     options.check()
     n = min(options.vocab, len(src), len(tgt))
     generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
-    dico = initial_dictionary(src, tgt, n)
+    dico = initial_dictionary(src, tgt, n, csls_k)
     keep, iteration, settled = options.keep, 0, 0
     while settled < options.final_iterations:
         w = fit_map(src[dico.src], tgt[dico.tgt], map_kind)
