@@ -171,26 +171,23 @@ report() {
 run_stage 5 report report
 
 align_all() {
-  # the cluster-skipgram space, averaged per word, mapped onto the text topline and GloVe
-  # over the frequent words (>= --wordsim-min-count tokens, the words the similarity
-  # figures are scored on)
-  local r=$exp/results frequent
+  # the cluster-skipgram space and its contextual versions (recipes/semantic/results/context.md),
+  # averaged per word, mapped onto the text topline and GloVe over the frequent words
+  # (>= --wordsim-min-count tokens, the words the similarity figures are scored on)
+  local r=$exp/results frequent space
   frequent=$(awk -v m="$wordsim_min_count" '{ n[$2]++ } END { for (w in n) f += n[w] >= m; print f + 0 }' "$words/text")
-  ../default/local/align_to_text.sh --methods "$align_methods" "$exp" "h5:$awe_h5/cluster-skipgram.h5" "$words/text" \
-    "$exp/semantic_text/vectors.txt" "$glove" "$seed" ../default/conf/adversarial_large.conf "$frequent"
-  awe report --title "cluster-skipgram space -> text spaces: word translation P@k (NN, CSLS)" \
-    -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage \
-    --markdown "$r/translate_table.md" --json "$r/translate_table.json" "$r"/translate_{text,glove}_*.json
-  local space  # the contextual spaces too (recipes/semantic/results/context.md), in EXP/align_SPACE
+  align_space() {  # SPACE OUT TABLE: align h5:$awe_h5/SPACE.h5 into OUT, report to $r/TABLE.{md,json}
+    ../default/local/align_to_text.sh --methods "$align_methods" "$2" "h5:$awe_h5/$1.h5" "$words/text" \
+      "$exp/semantic_text/vectors.txt" "$glove" "$seed" ../default/conf/adversarial_large.conf "$frequent"
+    awe report --title "$1 space -> text spaces: word translation P@k (NN, CSLS)" \
+      -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage \
+      --markdown "$r/$3.md" --json "$r/$3.json" "$2"/results/translate_{text,glove}_*.json
+  }
+  align_space cluster-skipgram "$exp" translate_table
   for space in "$awe_h5"/cluster-skipgram-context*.h5; do
     [ -f "$space" ] || continue
     space=$(basename "$space" .h5)
-    ../default/local/align_to_text.sh --methods "$align_methods" "$exp/align_$space" "h5:$awe_h5/$space.h5" "$words/text" \
-      "$exp/semantic_text/vectors.txt" "$glove" "$seed" ../default/conf/adversarial_large.conf "$frequent"
-    awe report --title "$space space -> text spaces: word translation P@k (NN, CSLS)" \
-      -c 'nn.p@1' -c 'nn.p@10' -c 'csls.p@1' -c 'csls.p@10' -c coverage \
-      --markdown "$r/translate_table_$space.md" --json "$r/translate_table_$space.json" \
-      "$exp/align_$space"/results/translate_{text,glove}_*.json
+    align_space "$space" "$exp/align_$space" "translate_table_$space"
   done
 }
 if [[ " $methods " == *" cluster-skipgram "* ]]; then run_stage 6 align align_all; fi
