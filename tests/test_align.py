@@ -446,3 +446,5 @@ def test_align_to_text_recipe_helper_runs_the_methods_asked(spaces, tmp_path):
     refused = helper("--methods", "procrustes mapping", *args)
     assert refused.returncode == 2
     assert "--methods: unknown method 'mapping' (procrustes, adversarial, self-learning)" in refused.stderr
+    refused = helper("--methods", " ", *args)
+    assert refused.returncode == 2 and "--methods: no method given" in refused.stderr

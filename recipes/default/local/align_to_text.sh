@@ -15,6 +15,7 @@ set -euo pipefail
 methods="procrustes adversarial self-learning"
 help_message=$(awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0")
 . "$(dirname "${BASH_SOURCE[0]}")/../../../bin/parse_options.sh"
+[ -n "${methods// /}" ] || { echo "$0: --methods: no method given (procrustes, adversarial, self-learning)" >&2; exit 2; }
 for method in $methods; do
   case $method in procrustes|adversarial|self-learning) ;;
     *) echo "$0: --methods: unknown method '$method' (procrustes, adversarial, self-learning)" >&2; exit 2 ;;
