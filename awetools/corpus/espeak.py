@@ -88,12 +88,13 @@ def variant_file(name: str) -> Path:
 
 
 @contextlib.contextmanager
-def _ctrl_c_deferred() -> Iterator[None]:
+def ctrl_c_deferred() -> Iterator[None]:
     """Hold Ctrl-C until the block ends.
 
     A KeyboardInterrupt raised inside the synth callback cannot cross eSpeak's C frames
     (ctypes would print it and carry on), so during a call into eSpeak SIGINT is only
     noted, and re-sent to this process afterwards.  Only possible in the main thread.
+    Writers whose cleanup fails on a half-made file (``wave``) use it too.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -201,7 +202,7 @@ class Espeak:
         self._chunks, self._phonemes = [], []
         self._lib.espeak_ng_SetRandSeed(seed)
         data = text.encode("utf-8")
-        with _ctrl_c_deferred():
+        with ctrl_c_deferred():
             status = self._lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8,
                                             None, None)
         if status != 0:

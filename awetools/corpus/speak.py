@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from awetools.corpus.espeak import Espeak, Synthesis, language_files
+from awetools.corpus.espeak import Espeak, Synthesis, ctrl_c_deferred, language_files
 from awetools.corpus.festival import Request, synthesize, voice_named
 from awetools.corpus.plan import Job
 from awetools.corpus.render import (SAMPLE_RATE, add_noise, assemble, milliseconds, render_words,
@@ -125,9 +125,12 @@ def say_festival(speaker: Speaker, utterances: list[list[str]], rngs: list[np.ra
 
 
 def write_wav(path: Path, samples: np.ndarray) -> None:
-    """16 kHz 16-bit mono wav (stdlib ``wave``: no fsync per file, unlike libsndfile)."""
+    """16 kHz 16-bit mono wav (stdlib ``wave``: no fsync per file, unlike libsndfile).
+
+    Ctrl-C waits for the file to be whole: ``wave`` closing a writer interrupted before its
+    header was set raises its own error, which would replace the interrupt."""
     try:
-        with open(path, "wb") as handle, wave.open(handle, "wb") as out:
+        with ctrl_c_deferred(), open(path, "wb") as handle, wave.open(handle, "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(SAMPLE_RATE)
