@@ -9,7 +9,7 @@ STAMP := $(VENV)/.awetools-installed
 PRESET ?= small
 NJ ?= 2
 
-.PHONY: demo test env clean-env slurm-deps festival-deps
+.PHONY: demo test env clean-env slurm-deps festival-deps mbrola-deps
 
 env: $(STAMP)
 
@@ -27,7 +27,7 @@ demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash recipes/default/run.sh --preset $(PRESET) --nj $(NJ)
 
 # Test suite (what .ci/run calls).
-test: $(STAMP) slurm-deps festival-deps
+test: $(STAMP) slurm-deps festival-deps mbrola-deps
 	$(BIN)/python -m pytest -q tests
 
 # tests/test_bin.py starts a real single-node Slurm (slurmctld + slurmd, munge) to test
@@ -55,6 +55,32 @@ festival-deps:
 	      || echo "make: warning: could not install Festival; the festival engine cannot run" >&2; \
 	  else \
 	    echo "make: the festival engine needs root to install:" $$missing >&2; \
+	  fi; \
+	fi
+
+# `awe synth --mbrola-languages` needs MBROLA, its voices and Debian's eSpeak NG (the
+# PACKAGES of awetools/corpus/mbrola.py; about 400 MB).  MBROLA is in Debian's contrib and
+# its voices in non-free: when apt cannot see them, this enables those two components of
+# the running Debian release (/etc/apt/sources.list.d/awetools-mbrola.sources) first.
+# Root with apt-get only; otherwise says what to install (the MBROLA tests then skip, or
+# fail when CI is set).
+MBROLA_PACKAGES := $(shell grep -o '"mbrola[a-z0-9-]*"\|"libespeak-ng1"\|"espeak-ng-data"' awetools/corpus/mbrola.py | tr -d '"' | sort -u)
+mbrola-deps:
+	@missing=$$(for p in $(MBROLA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: installing MBROLA and its voices:" $$missing >&2; \
+	    apt-get update -q >&2; \
+	    if [ -z "$$(apt-cache madison $$missing)" ] && grep -q '^ID=debian' /etc/os-release; then \
+	      echo "make: enabling Debian's contrib and non-free components for MBROLA" >&2; \
+	      printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: contrib non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+	        "$$(. /etc/os-release && echo $$VERSION_CODENAME)" > /etc/apt/sources.list.d/awetools-mbrola.sources; \
+	      apt-get update -q >&2; \
+	    fi; \
+	    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; } >&2 \
+	      || echo "make: warning: could not install MBROLA; the mbrola engine cannot run" >&2; \
+	  else \
+	    echo "make: the mbrola engine needs root to install:" $$missing >&2; \
 	  fi; \
 	fi
 

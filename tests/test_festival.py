@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from awetools.corpus.festival import CATALOGUE, Request, installed_voices, synthesize, voice_named
-from awetools.corpus.speak import festival_rate, festival_request
-from awetools.corpus.speakers import TokenVoice, festival_voices, make_speakers
+from awetools.corpus.speak import scaled_rate, festival_request
+from awetools.corpus.speakers import TokenVoice, engine_voices, make_speakers
 from awetools.io.alignments import read_ctm
 from awetools.io.datadir import read_kaldi_table
 
@@ -67,14 +67,14 @@ def test_token_request_and_resampling_rate():
     assert request.stretch == pytest.approx(speaker.formant_scale)
     faster = festival_request(speaker, "sole", TokenVoice(rate=350, pitch=150))
     assert faster.stretch == pytest.approx(speaker.formant_scale / 2) and faster.f0 == 2.0
-    assert festival_rate(16000, speaker) % 50 == 0
-    assert abs(festival_rate(16000, speaker) - 16000 * speaker.formant_scale) <= 25
+    assert scaled_rate(16000, speaker) % 50 == 0
+    assert abs(scaled_rate(16000, speaker) - 16000 * speaker.formant_scale) <= 25
 
 
 def test_voices_split_by_language():
-    assert festival_voices("it") == {"train": ("lp_diphone",), "dev": ("pc_diphone",), "test": ("pc_diphone",)}
+    assert engine_voices("festival", "it") == {"train": ("lp_diphone",), "dev": ("pc_diphone",), "test": ("pc_diphone",)}
     if len(installed_voices().get("cs", ())) == 4:
-        parts = festival_voices("cs")
+        parts = engine_voices("festival", "cs")
         assert parts["train"] == ("czech_dita", "czech_krb") and parts["test"] == ("czech_ph",)
     assert {v.language for v in CATALOGUE} == {"cs", "fi", "hi", "it", "ru"}
 
@@ -112,7 +112,7 @@ def test_cli_festival_beside_espeak(run_awe, tmp_path):
 @pytest.mark.parametrize("codes, message", [
     ("xx", "Festival has no installed voice for 'xx'"),
     ("it,it", "a language is listed twice in it,it"),
-    ("en", "'en' is both a Festival language and the target"),
+    ("en", "'en' is the target language and also in --festival-languages"),
 ])
 def test_bad_festival_languages(run_awe, tmp_path, codes, message):
     target = "en" if codes == "en" else "none"

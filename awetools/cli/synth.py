@@ -1,4 +1,4 @@
-"""``awe synth``: the built-in multilingual spoken corpus, synthesised with eSpeak NG and Festival."""
+"""``awe synth``: the built-in multilingual spoken corpus, synthesised with eSpeak NG, Festival and MBROLA."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def synth_command(
     preset: str = typer.Option("small", "--preset", help=f"Corpus size: {', '.join(PRESETS)}."),
     languages: str | None = typer.Option(None, "--languages", help="Isolated-word languages, comma-separated, or 'none' (default: the preset's de,es,fr,it,nl,pl,pt,ru,sv,tr)."),
     festival_languages: str | None = typer.Option(None, "--festival-languages", help="Isolated-word languages also said by Festival's voices from recordings (cs, fi, hi, it, ru; 'sudo make festival-deps'), comma-separated, or 'none' (default: none)."),
+    mbrola_languages: str | None = typer.Option(None, "--mbrola-languages", help="Isolated-word languages also said by MBROLA's diphone voices, each cut from one real talker (de, es, fr, it, nl, pl, pt, sv, tr and more; 'sudo make mbrola-deps'), comma-separated, or 'none' (default: none)."),
     target: str = typer.Option("en", "--target-language", help="Running-speech language, or 'none'."),
     text: list[Path] | None = typer.Option(None, "--text", help="UTF-8 text for the running speech (repeatable; default $AWE_SHARED_DATA/text/<target>/*.txt, AWE_SHARED_DATA=../shared/data)."),
     num_words: int | None = typer.Option(None, "--num-words", help="Word types per isolated-word language (overrides the preset)."),
@@ -51,13 +52,16 @@ def synth_command(
     for the --target-language.  Speakers (eSpeak voice variant or Festival voice,
     vocal-tract scale, rate, pitch, spectral tilt) never cross splits.  With
     --festival-languages, Festival's diphone and unit-selection voices (cut from real
-    recordings) say the isolated words too, as extra speakers.  Counts go to stderr.
+    recordings) say the isolated words too, as extra speakers; with --mbrola-languages,
+    MBROLA's diphone voices (one real talker each, eSpeak NG as front end).  Counts go to
+    stderr.
 
     Example:
 
     \b
       awe synth --nj 2 data/synth
       awe synth --festival-languages cs,fi,it,ru --nj 2 data/synth2
+      awe synth --mbrola-languages de,es,fr,it,nl,pl,pt,sv,tr --nj 2 data/synth3
       awe synth --preset large --target-language none --num-words 500 --speakers 16,2,2 --nj 2 data/transfer
       awe segment --ctm data/synth/en/train/words.ctm data/synth/en/train data/en_train_words
     """
@@ -72,7 +76,8 @@ def synth_command(
     target_language = target_code[0] if target_code else ""
     texts = tuple(text) if text else (tuple(default_texts(target_language)) if target_language else ())
     config = preset_config(preset, languages=_codes(languages),
-                           festival_languages=_codes(festival_languages), target=target_language,
+                           festival_languages=_codes(festival_languages),
+                           mbrola_languages=_codes(mbrola_languages), target=target_language,
                            texts=texts, num_words=num_words, running_words=running_words,
                            isolated_speakers=None if speakers is None
                            else speakers_per_split(speakers, "--speakers"),

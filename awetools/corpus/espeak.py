@@ -40,6 +40,7 @@ _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _EVENT_LIST_TERMINATED = 0
 _EVENT_PHONEME = 7
+_EVENT_SAMPLERATE = 8  # the rate of the audio that follows (an MBROLA voice's own)
 _PARAMETERS = {"rate": 1, "volume": 2, "pitch": 3, "range": 4}
 _NO_STRESS = str.maketrans("", "", "ˈˌ")  # stress is not a phone
 
@@ -132,14 +133,19 @@ class Synthesis:
 
 
 class Espeak:
-    """A private, freshly initialised instance of the eSpeak NG library."""
+    """A private, freshly initialised instance of the eSpeak NG library.
 
-    def __init__(self) -> None:
-        loader = _loader()
+    By default PyPI's build and data; ``library`` and ``data_root`` (the directory that
+    holds ``espeak-ng-data``) select another build, such as Debian's, which can drive
+    MBROLA voices (:mod:`awetools.corpus.mbrola`).  :attr:`sample_rate` follows the voice:
+    eSpeak announces an MBROLA database's rate when it starts speaking.
+    """
+
+    def __init__(self, library: Path | None = None, data_root: Path | None = None) -> None:
         tmp = tempfile.mkdtemp(prefix="awe-espeak-")
         try:
             copy = Path(tmp) / "libespeak-ng-private.so"
-            shutil.copyfile(loader.get_library_path(), copy)
+            shutil.copyfile(library or _loader().get_library_path(), copy)
             self._lib = ctypes.CDLL(str(copy))
         except OSError as exc:
             raise AweError(f"cannot load eSpeak NG ({exc})") from None
@@ -151,19 +157,23 @@ class Espeak:
                                      ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
         lib.espeak_SetVoiceByFile.argtypes = [ctypes.c_char_p]
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-        lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
+        # eSpeak NG < 1.52 (Debian bookworm's) has no seed: its noise is then unseeded,
+        # which MBROLA voices, the only use of that build here, do not synthesise.
+        self._set_seed = getattr(lib, "espeak_ng_SetRandSeed", None)
+        if self._set_seed is not None:
+            self._set_seed.argtypes = [ctypes.c_long]
         flags = _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA | _INIT_DONT_EXIT
-        self.sample_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 1000,
-                                                 str(data_path()).encode(), flags)
+        data = data_root or data_path()
+        self.sample_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 1000, str(data).encode(), flags)
         if self.sample_rate <= 0:
-            raise AweError(f"cannot initialise eSpeak NG with data in {data_path()}")
+            raise AweError(f"cannot initialise eSpeak NG with data in {data}")
         self._chunks: list[np.ndarray] = []
         self._phonemes: list[str] = []
         self._callback = _CALLBACK(self._collect)  # keep a reference: C holds the pointer
         lib.espeak_SetSynthCallback(self._callback)
 
     def _collect(self, wav, count: int, events) -> int:
-        """The synth callback: keep samples and phonemes."""
+        """The synth callback: keep samples, phonemes and the sample rate."""
         if count > 0:
             self._chunks.append(np.frombuffer(ctypes.string_at(wav, 2 * count), dtype=np.int16))
         i = 0
@@ -172,6 +182,8 @@ class Espeak:
                 name = events[i].id.string.decode("utf-8", "replace").translate(_NO_STRESS)
                 if name and not (name.startswith("(") and name.endswith(")")):
                     self._phonemes.append(name)
+            elif events[i].type == _EVENT_SAMPLERATE:
+                self.sample_rate = events[i].id.number
             i += 1
         return 0
 
@@ -200,7 +212,8 @@ class Espeak:
     def synthesize(self, text: str, seed: int = 0) -> Synthesis:
         """Speak ``text`` (UTF-8); ``seed`` fixes eSpeak's noise generator for this call."""
         self._chunks, self._phonemes = [], []
-        self._lib.espeak_ng_SetRandSeed(seed)
+        if self._set_seed is not None:
+            self._set_seed(seed)
         data = text.encode("utf-8")
         with ctrl_c_deferred():
             status = self._lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8,

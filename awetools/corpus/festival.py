@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from awetools.corpus import debian
 from awetools.errors import AweError
 from awetools.log import get_logger
 
@@ -78,11 +79,7 @@ def festival_binary() -> str:
 
 def package_versions(voices: list[FestivalVoice]) -> dict[str, str]:
     """Debian package -> version of Festival and of ``voices`` (for a corpus manifest)."""
-    packages = ["festival", *sorted({v.package for v in voices})]
-    query = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Version}\\n", *packages],
-                           capture_output=True, text=True) if shutil.which("dpkg-query") else None
-    found = dict(line.split(" ", 1) for line in (query.stdout if query else "").splitlines() if " " in line)
-    return {package: found.get(package, "unknown") for package in packages}
+    return debian.package_versions(["festival", *sorted({v.package for v in voices})])
 
 
 @lru_cache(maxsize=1)

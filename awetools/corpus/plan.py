@@ -73,8 +73,7 @@ def plan_isolated(language: str, config: CorpusConfig, root: Path) -> list[Job]:
     if len(words) < config.num_words:
         log.warning("%s: wordfreq gives only %d usable words (asked for %d)",
                     language, len(words), config.num_words)
-    engines = [engine for engine, codes in (("espeak", config.languages),
-                                            ("festival", config.festival_languages)) if language in codes]
+    engines = [engine for engine, codes in config.engine_languages.items() if language in codes]
     jobs = []
     for split in SPLITS:
         count = config.isolated_speakers[split]  # per engine; ids run on across engines

@@ -39,6 +39,7 @@ class CorpusConfig:
 
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     festival_languages: tuple[str, ...] = ()  # isolated words also said by Festival voices
+    mbrola_languages: tuple[str, ...] = ()    # isolated words also said by MBROLA voices
     target: str | None = DEFAULT_TARGET
     texts: tuple[Path, ...] = ()
     num_words: int = 100
@@ -54,13 +55,25 @@ class CorpusConfig:
         values["texts"] = [str(p) for p in self.texts]
         values["languages"] = list(self.languages)
         values["festival_languages"] = list(self.festival_languages)
+        values["mbrola_languages"] = list(self.mbrola_languages)
         return values
+
+    @property
+    def engine_languages(self) -> dict[str, tuple[str, ...]]:
+        """Engine -> the isolated-word languages its voices say."""
+        return {"espeak": self.languages, "festival": self.festival_languages,
+                "mbrola": self.mbrola_languages}
+
+    @property
+    def isolated_languages(self) -> list[str]:
+        """Every isolated-word language once: eSpeak's, then the other engines' new ones."""
+        return list(dict.fromkeys(code for codes in self.engine_languages.values() for code in codes))
 
     def check(self) -> None:
         """Refuse impossible sizes early, before any synthesis."""
-        if not self.languages and not self.festival_languages and not self.target:
+        if not self.isolated_languages and not self.target:
             raise AweError("nothing to synthesise: no isolated-word language and no target language")
-        if self.num_words < 1 and (self.languages or self.festival_languages):
+        if self.num_words < 1 and self.isolated_languages:
             raise AweError(f"--num-words must be at least 1 (got {self.num_words})")
         if self.target and self.running_words < 10:
             raise AweError(f"--running-words must be at least 10 (got {self.running_words})")

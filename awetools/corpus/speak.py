@@ -1,6 +1,6 @@
 """Speak utterances word by word: token variation, synthesis, rendering, layout, wavs.
 
-Every word is synthesised on its own, by eSpeak NG or Festival (the speaker's engine; so
+Every word is synthesised on its own, by eSpeak NG, Festival or MBROLA (the speaker's engine; so
 eSpeak's merged WORD events for function-word pairs never matter), and the rendered words
 are laid end to end with the speaker's pauses; a word's span in the utterance is
 therefore exactly the audio the engine made for it.  All randomness of an utterance
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from awetools.corpus import mbrola
 from awetools.corpus.espeak import Espeak, Synthesis, ctrl_c_deferred, language_files
 from awetools.corpus.festival import Request, synthesize, voice_named
 from awetools.corpus.plan import Job
@@ -58,8 +59,12 @@ def say(engine: Espeak, word: str, voice: TokenVoice, seed: int) -> Synthesis:
 
 def say_all(engine: Espeak, speaker: Speaker, words: list[str],
             rng: np.random.Generator) -> list[Synthesis]:
-    """The tokens of one utterance, each synthesised on its own."""
-    return [say(engine, word, voice, seed)
+    """The tokens of one utterance, each synthesised on its own.
+
+    An MBROLA speaker's rate is divided by its formant scale, which resampling
+    (:func:`scaled_rate`) multiplies back."""
+    scale = speaker.formant_scale if speaker.engine == "mbrola" else 1.0
+    return [say(engine, word, TokenVoice(int(round(voice.rate / scale)), voice.pitch), seed)
             for word, (voice, seed) in zip(words, plan_tokens(speaker, len(words), rng))]
 
 
@@ -100,9 +105,10 @@ def festival_request(speaker: Speaker, word: str, voice: TokenVoice) -> Request:
                    f0=2.0 ** ((voice.pitch - 50) / 100.0))
 
 
-def festival_rate(rate: int, speaker: Speaker) -> int:
-    """The rate Festival's audio is taken to have, so that resampling scales its formants and
-    pitch by the speaker's formant scale (a multiple of 50 Hz: short polyphase filters)."""
+def scaled_rate(rate: int, speaker: Speaker) -> int:
+    """The rate a Festival or MBROLA voice's audio is taken to have, so that resampling scales
+    its formants and pitch by the speaker's formant scale (a multiple of 50 Hz: short
+    polyphase filters)."""
     return int(round(rate * speaker.formant_scale / 50.0)) * 50
 
 
@@ -120,7 +126,7 @@ def say_festival(speaker: Speaker, utterances: list[list[str]], rngs: list[np.ra
     gain = speaker.volume / 100.0
     tokens = iter(Synthesis(np.round(s.samples * gain).astype(np.int16), s.phonemes) for s in said)
     rates = {s.sample_rate for s in said if len(s.samples)}
-    rate = festival_rate(rates.pop() if rates else SAMPLE_RATE, speaker)
+    rate = scaled_rate(rates.pop() if rates else SAMPLE_RATE, speaker)
     return [[next(tokens) for _ in words] for words in utterances], rate
 
 
@@ -139,9 +145,17 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
         raise AweError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
+def open_engine(speaker: Speaker) -> Espeak:
+    """A fresh eSpeak NG for the speaker: PyPI's, or Debian's for an MBROLA voice."""
+    return mbrola.Mbrola() if speaker.engine == "mbrola" else Espeak()
+
+
 def prepare_engine(engine: Espeak, speaker: Speaker) -> None:
     """Give ``engine`` the speaker's voice, intonation range and volume."""
-    engine.set_voice(voice_definition(speaker, language_files()[speaker.language]))
+    if speaker.engine == "mbrola":
+        engine.set_voice(mbrola.voice_named(speaker.variant).definition)
+    else:
+        engine.set_voice(voice_definition(speaker, language_files()[speaker.language]))
     engine.set_parameters(range=speaker.pitch_range, volume=speaker.volume)
 
 
@@ -159,11 +173,13 @@ def run_job(job: Job) -> list[Spoken]:
     if job.speaker.engine == "festival":
         said, rate = say_festival(job.speaker, [utt.words for utt in job.utterances], rngs)
     else:
-        with Espeak() as engine:
+        with open_engine(job.speaker) as engine:
             prepare_engine(engine, job.speaker)
             said = [say_all(engine, job.speaker, utt.words, rng)
                     for utt, rng in zip(job.utterances, rngs)]
             rate = engine.sample_rate
+        if job.speaker.engine == "mbrola":
+            rate = scaled_rate(rate, job.speaker)
     audio = iter(render_words([s.samples for tokens in said for s in tokens], rate, job.speaker.tilt))
     done = []
     for utt, rng, tokens in zip(job.utterances, rngs, said):

@@ -4,17 +4,18 @@ Evaluation must be across speakers, so speakers never cross splits; more than th
 voices are partitioned between splits, so a test voice is never heard in training in any
 language: every eSpeak *voice variant* that ``espeak-ng-data/voices/!v`` ships goes to one
 split (:func:`variants`, by a hash of its name; the few whose noise is not seeded are left
-out), and so does every Festival voice of a
-language that has two or more (:func:`festival_voices`; a language with a single voice
-shares it between the splits, and the manifest says so).  A held-out (dev or test)
+out), and so does every Festival or MBROLA voice of a language that has two or more
+(:func:`split_voices`; a language with a single voice shares it between the splits, and
+the manifest says so).  A held-out (dev or test)
 variant whose vocal tract (:func:`vocal_tract_scale`) lies outside the training variants'
 range is left out: ``zac`` scales every formant by 1.45, a child's vocal tract beyond any
 training voice (the widest: 1.33), and a test pair of it and an adult voice put even DTW on
 MFCCs at chance, so it measured no method.  Within a split, speakers of
 one language cycle through the split's voices in a seeded order and draw the continuous
 parameters (formant scale, rate, pitch, pitch range, volume, spectral tilt, pause
-length) at random.  A Festival speaker's formant scale resamples its audio (vocal tract
-and pitch together), its rate stretches durations and its pitch scales the F0 targets.
+length) at random.  A Festival or MBROLA speaker's formant scale resamples its audio
+(vocal tract and pitch together); a Festival speaker's rate stretches durations and its
+pitch scales the F0 targets, an MBROLA speaker's act through eSpeak as for its voices.
 
 Every token then varies a little around its speaker (:func:`token_voice`): real talkers
 never say a word twice the same way, and identical tokens would make same-speaker
@@ -33,11 +34,12 @@ from pathlib import Path
 import numpy as np
 
 from awetools.corpus.espeak import data_path, variant_file
-from awetools.corpus.festival import installed_voices
+from awetools.corpus import festival, mbrola
 from awetools.errors import AweError
 
 SPLITS = ("train", "dev", "test")
-ENGINES = ("espeak", "festival")
+ENGINES = ("espeak", "festival", "mbrola")
+ENGINE_NAMES = {"espeak": "eSpeak NG", "festival": "Festival", "mbrola": "MBROLA"}
 VARIANT_SHARES = (70, 12)  # percent of the eSpeak variants for train and dev; test gets the rest
 
 # Uniform ranges of the per-speaker parameters.
@@ -56,7 +58,8 @@ TOKEN_PITCH = 4                # pitch jitter (uniform +-, eSpeak units)
 
 @dataclass(frozen=True)
 class Speaker:
-    """One synthetic talker of one language (``variant``: eSpeak variant or Festival voice)."""
+    """One synthetic talker of one language (``variant``: eSpeak variant, Festival voice or
+    MBROLA database)."""
 
     id: str
     language: str
@@ -112,14 +115,25 @@ def variants() -> dict[str, tuple[str, ...]]:
     return parts
 
 
-def festival_voices(language: str) -> dict[str, tuple[str, ...]]:
-    """Festival voices of ``language`` per split: the last in name order for test, the one
-    before it for dev, the rest for train; dev shares test's voice when there are two, and
-    all splits share the voice when there is one."""
-    names = [v.name for v in installed_voices().get(language, ())]
+def engine_voices(engine: str, language: str) -> dict[str, tuple[str, ...]]:
+    """The voices of ``engine`` for ``language`` per split (eSpeak's variants speak every
+    language; Festival and MBROLA voices are one talker of one language each)."""
+    if engine == "espeak":
+        return variants()
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine '{engine}'")
+    installed = (festival if engine == "festival" else mbrola).installed_voices()
+    names = [v.name for v in installed.get(language, ())]
     if not names:
-        raise AweError(f"Festival has no voice for '{language}' (installed: "
-                       f"{', '.join(installed_voices()) or 'none'})")
+        raise AweError(f"{ENGINE_NAMES[engine]} has no voice for '{language}' (installed: "
+                       f"{', '.join(installed) or 'none'})")
+    return split_voices(names)
+
+
+def split_voices(names: list[str]) -> dict[str, tuple[str, ...]]:
+    """A language's voices per split: the last in order for test, the one before it for
+    dev, the rest for train; dev shares test's voice when there are two, and all splits
+    share the voice when there is one."""
     if len(names) == 1:
         return {split: (names[0],) for split in SPLITS}
     if len(names) == 2:
@@ -136,7 +150,7 @@ def make_speakers(language: str, split: str, count: int, seed: int, engine: str 
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split '{split}'")
-    parts = variants() if engine == "espeak" else festival_voices(language)
+    parts = engine_voices(engine, language)
     tag = ("speakers", language, split) if engine == "espeak" else ("speakers", language, split, engine)
     rng = np.random.default_rng([seed, stable_hash(*tag)])
     pool = list(parts[split])

@@ -8,6 +8,7 @@ Layout of ``OUT``::
         words.ctm                     exact word boundaries (whole milliseconds)
         lexicon.txt                   word -> IPA phones, as eSpeak spoke them
         lexicon_festival.txt          word -> Festival's phones (where Festival voices speak)
+        lexicon_mbrola.txt            word -> phones of Debian's eSpeak NG (where MBROLA voices speak)
         manifest.json                 counts, hours, speakers and voices, seed, preset
 
 What is said is planned in :mod:`awetools.corpus.plan`, how it is said in
@@ -16,8 +17,9 @@ each starts on a fresh eSpeak instance and every utterance has its own seeded ge
 so the corpus is identical for any ``nj``.  The whole ``OUT`` is built under a temporary
 name and renamed when complete.
 
-The isolated words of ``config.festival_languages`` are also said by Festival voices
-(:mod:`awetools.corpus.festival`), as extra speakers in the same data dirs.
+The isolated words of ``config.festival_languages`` and ``config.mbrola_languages`` are
+also said by Festival voices (:mod:`awetools.corpus.festival`) and MBROLA voices
+(:mod:`awetools.corpus.mbrola`), as extra speakers in the same data dirs.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ from awetools.corpus.plan import Job, check_languages, plan_isolated, plan_runni
 from awetools.corpus.presets import CorpusConfig
 from awetools.corpus.render import SAMPLE_RATE
 from awetools.corpus.speak import Spoken, run_job
-from awetools.corpus.festival import festival_binary, installed_voices, package_versions
-from awetools.corpus.speakers import SPLITS, Speaker, festival_voices
+from awetools.corpus import festival, mbrola
+from awetools.corpus.speakers import ENGINE_NAMES, SPLITS, Speaker, engine_voices
 from awetools.corpus.text import read_sentences
 from awetools.errors import AweError
 from awetools.io.atomic import atomic_dir, atomic_open
@@ -128,60 +130,62 @@ def write_split(directory: Path, final: Path, result: SplitResult, speakers: lis
 
 
 def voice_summary(speakers: list[Speaker]) -> dict:
-    """Per engine, the voices the split's speakers use; for Festival also whether the
-    language's voices are shared with other splits (a language with one or two voices)."""
+    """Per engine, the voices the split's speakers use; for Festival and MBROLA also whether
+    the language's voices are shared with other splits (a language with one or two voices)."""
     summary: dict = {}
     for speaker in speakers:
         entry = summary.setdefault(speaker.engine, {"voices": []})
         if speaker.variant not in entry["voices"]:
             entry["voices"].append(speaker.variant)
-    if "festival" in summary:
-        parts = festival_voices(speakers[0].language)
+    for engine in set(summary) - {"espeak"}:
+        parts = engine_voices(engine, speakers[0].language)
         mine = set(parts[speakers[0].split])
         shared = sorted(s for s in SPLITS if s != speakers[0].split and mine & set(parts[s]))
-        summary["festival"]["voice_also_in_splits"] = shared
+        summary[engine]["voice_also_in_splits"] = shared
     return summary
 
 
-def check_festival(config: CorpusConfig) -> None:
-    """Festival installed, a voice for every festival language, target English unseen."""
-    if not config.festival_languages:
-        return
-    if config.target in config.festival_languages:
-        raise AweError(f"'{config.target}' is both a Festival language and the target")
-    festival_binary()
-    for code in config.festival_languages:
-        if code not in installed_voices():
-            raise AweError(f"Festival has no installed voice for '{code}' (have: "
-                           f"{', '.join(installed_voices()) or 'none'}; sudo make festival-deps)")
-    if len(set(config.festival_languages)) != len(config.festival_languages):
-        raise AweError(f"a language is listed twice in {','.join(config.festival_languages)}")
+def check_engines(config: CorpusConfig) -> None:
+    """Festival and MBROLA installed where asked for, with a voice for each of their
+    languages; the target language never among them (it must stay unheard)."""
+    for engine, module, require in (("festival", festival, festival.festival_binary),
+                                    ("mbrola", mbrola, mbrola.runtime)):
+        codes = config.engine_languages[engine]
+        if not codes:
+            continue
+        if config.target in codes:
+            raise AweError(f"'{config.target}' is the target language and also in --{engine}-languages")
+        require()
+        for code in codes:
+            if code not in module.installed_voices():
+                raise AweError(f"{ENGINE_NAMES[engine]} has no installed voice for '{code}' (have: "
+                               f"{', '.join(module.installed_voices()) or 'none'}; {module.INSTALL_HINT})")
+        if len(set(codes)) != len(codes):
+            raise AweError(f"a language is listed twice in {','.join(codes)}")
 
 
-def festival_versions(config: CorpusConfig) -> dict[str, str]:
-    """Versions of Festival and the voices the corpus uses (none without Festival languages)."""
-    if not config.festival_languages:
-        return {}
-    return package_versions([v for code in config.festival_languages for v in installed_voices()[code]])
-
-
-def isolated_languages(config: CorpusConfig) -> list[str]:
-    """eSpeak's isolated-word languages, then the Festival-only ones."""
-    return [*config.languages, *(c for c in config.festival_languages if c not in config.languages)]
+def engine_versions(config: CorpusConfig) -> dict[str, str]:
+    """Versions of the Debian packages behind the Festival and MBROLA voices the corpus uses."""
+    versions = {}
+    for engine, module in (("festival", festival), ("mbrola", mbrola)):
+        codes = config.engine_languages[engine]
+        if codes:
+            versions.update(module.package_versions([v for code in codes for v in module.installed_voices()[code]]))
+    return versions
 
 
 def build_corpus(out: str | Path, config: CorpusConfig, nj: int = 1, overwrite: bool = False) -> dict:
     """Synthesise the corpus described by ``config`` into ``out``; returns the top manifest."""
     config.check()
     check_languages(config)
-    check_festival(config)
+    check_engines(config)
     out = Path(out)
     if out.exists() and not overwrite:
         raise AweError(f"{out}: output directory exists (use --overwrite to replace it)")
     sentences = read_sentences(list(config.texts)) if config.target else []
     final = out.resolve()
     with atomic_dir(out, overwrite=overwrite) as tmp:
-        jobs = [job for language in isolated_languages(config)
+        jobs = [job for language in config.isolated_languages
                 for job in plan_isolated(language, config, tmp)]
         if config.target:
             jobs += plan_running(config.target, sentences, config, tmp)
@@ -202,7 +206,7 @@ def build_corpus(out: str | Path, config: CorpusConfig, nj: int = 1, overwrite: 
         manifest = {"config": config.to_dict(),
                     "versions": {"python": sys.version.split()[0],
                                  **{name: version(name) for name in ("espeakng-loader", "wordfreq")},
-                                 **festival_versions(config)},
+                                 **engine_versions(config)},
                     "data_dirs": [{k: v for k, v in s.items() if k != "speaker_definitions"}
                                   for s in summaries]}
         with atomic_open(tmp / "manifest.json") as handle:

@@ -11,8 +11,11 @@
 # --preset semantic (English running speech only, 600,000 words) stops after stage 2: its
 # phonetic models come from another preset (recipes/semantic/run.sh runs the ladder on it).
 #
+# --mbrola-languages de,es,fr,it,nl,pl,pt,sv,tr adds MBROLA's voices of real talkers to the
+# isolated words (needs `sudo make mbrola-deps`; better on real speech, bench/results/fsdd_transfer.md).
+#
 # Usage: ./run.sh [--preset small|large|semantic] [--stage N] [--stop-stage M] [--nj N]
-#                 [--cmd CMD] [--redo true] [--seed N]
+#                 [--cmd CMD] [--redo true] [--seed N] [--mbrola-languages CODES]
 set -euo pipefail
 cd "$(dirname "$0")"
 . bin/path.sh
@@ -27,7 +30,8 @@ data=
 redo=false
 seed=0
 clusters=
-help_message="$(sed -n '2,15p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
+mbrola_languages=none
+help_message="$(sed -n '2,18p' "$(basename "$0")" | sed 's/^# \{0,1\}//')"
 . bin/parse_options.sh
 case "$preset" in small|large|semantic) ;; *) echo "$0: --preset must be small, large or semantic" >&2; exit 2 ;; esac
 [ "$preset" = semantic ] && [ "$stop_stage" -gt 2 ] && stop_stage=2   # data and features only
@@ -47,7 +51,8 @@ glove=$AWE_SHARED_DATA/glove/glove.6B.50d.top50k.txt
 wordsim=$AWE_SHARED_DATA/wordsim/en
 wordsim_min_count=5   # similarity pairs whose words both have this many training tokens
 
-run_stage 0 synth awe synth --preset "$preset" --seed "$seed" --nj "$nj" --overwrite "$corpus"
+run_stage 0 synth awe synth --preset "$preset" --seed "$seed" --nj "$nj" --mbrola-languages "$mbrola_languages" \
+  --overwrite "$corpus"
 
 languages() { awk -F/ '{ print $(NF-2) }' <<< "$(ls -d "$corpus"/*/train/words.ctm)" | grep -v '^en$'; }
 
