@@ -40,7 +40,6 @@ from awetools.corpus.espeak import Espeak, Synthesis
 from awetools.errors import AweError
 
 DATABASES = Path("/usr/share/mbrola")   # Debian: /usr/share/mbrola/<voice>/<voice>
-LIBRARY_DIRS = (Path("/usr/lib"), *sorted(Path("/usr/lib").glob("*-linux-gnu*")))
 # What `make mbrola-deps` installs: the program (contrib), Debian's eSpeak NG with MBROLA
 # support, and every voice (non-free) of the default isolated-word languages but Russian,
 # which has none.
@@ -74,7 +73,8 @@ class Runtime:
 
 
 def _find_runtime() -> Runtime | None:
-    for folder in LIBRARY_DIRS:
+    """Debian's library and data, in /usr/lib or its multiarch folder, if installed."""
+    for folder in (Path("/usr/lib"), *sorted(Path("/usr/lib").glob("*-linux-gnu*"))):
         library = folder / "libespeak-ng.so.1"
         if library.is_file() and (folder / "espeak-ng-data" / "voices" / "mb").is_dir():
             return Runtime(library, folder)

@@ -147,7 +147,7 @@ def check_languages(config: CorpusConfig) -> None:
         if code not in espeak:
             raise AweError(f"unknown language '{code}' (eSpeak NG has no voice for it; "
                            "awe synth --list-languages shows the usable ones)")
-    for code in config.languages:
+    for code in config.isolated_languages:
         if code not in wordfreq.available_languages():
             raise AweError(f"language '{code}' has no wordfreq word list, needed for isolated "
                            "words (awe synth --list-languages shows the usable ones)")
