@@ -110,7 +110,8 @@ def test_cli_festival_beside_espeak(run_awe, tmp_path):
 
 
 @pytest.mark.parametrize("codes, message", [
-    ("xx", "Festival has no installed voice for 'xx'"),
+    ("xx", "language 'xx' has no wordfreq word list"),
+    ("de", "Festival has no installed voice for 'de'"),
     ("it,it", "a language is listed twice in it,it"),
     ("en", "'en' is the target language and also in --festival-languages"),
 ])
