@@ -18,12 +18,13 @@ import torch
 
 from awetools.align.adversarial import AdversarialOptions, orthogonalize, train_adversarial
 from awetools.align.csls import Similarity
-from awetools.align.dictionary import criterion, identical_pairs, induce, lookup, read_pairs
+from awetools.align.dictionary import Dictionary, criterion, identical_pairs, induce, lookup, read_pairs
 from awetools.align.mapdir import load_map
 from awetools.align.normalize import apply_normalization, normalize
 from awetools.align.pipeline import AlignConfig, align
 from awetools.align.procrustes import apply_map, fit_map
-from awetools.align.selflearning import SelfLearningOptions, initial_dictionary, similarity_distributions
+from awetools.align.selflearning import (SelfLearningOptions, initial_dictionary, reweighted_spaces,
+                                        similarity_distributions)
 from awetools.errors import AweError
 from awetools.io.tables import write_vectors
 from awetools.io.wordvectors import read_word_vectors, write_word_vectors
@@ -230,6 +231,35 @@ def test_similarity_distributions_ignore_rotation_and_order():
     assert np.mean(perm[start.tgt] == start.src) > 0.9
 
 
+def test_reweighted_spaces_of_a_rotated_copy_coincide():
+    """y = x R with the true pairs: whitening makes the cross-covariance R itself (singular
+    values 1, so any re-weighting is neutral), and both sides land on the same rows, a
+    rotation of x (de-whitening gives x's own geometry back)."""
+    x = clustered(300, 8, 3).astype(np.float64)
+    y = x @ rotation(8, 4)
+    pairs = Dictionary(np.arange(300), np.arange(300))
+    for reweight in (0.0, 0.5, 1.0):
+        mapped_x, mapped_y = reweighted_spaces(x, y, pairs, reweight)
+        np.testing.assert_allclose(mapped_x, mapped_y, atol=1e-4)
+        np.testing.assert_allclose(mapped_x @ mapped_x.T, x @ x.T, atol=1e-4)
+
+
+def test_reweighting_favours_the_axes_the_pairs_agree_on():
+    """Two axes agree across the pairs, two are noise on the target side: re-weighting the
+    common space's axes by their agreement brings each pair's rows closer together."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 4))
+    y = np.concatenate([x[:, :2], rng.normal(size=(500, 2))], axis=1)
+    pairs = Dictionary(np.arange(500), np.arange(500))
+
+    def pair_cosine(reweight: float) -> float:
+        a, b = reweighted_spaces(x, y, pairs, reweight)
+        return float(np.mean(np.sum(a * b, 1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)))
+
+    assert pair_cosine(0.0) < pair_cosine(0.5) < pair_cosine(1.0)
+    assert pair_cosine(1.0) > 0.9 > 0.6 > pair_cosine(0.0)
+
+
 def test_self_learning_recovers_a_rotation_without_a_dictionary():
     """No seed pairs, target rows shuffled: the map is found (VecMap's unsupervised start)."""
     x = clustered(600, 20, 5)
@@ -359,7 +389,15 @@ def test_align_self_learning_cli(spaces, run_awe):
     assert rc == 0 and "method=self-learning" in err
     rc, out, err = run_awe(["eval", "translate", "--dico", d / "gold.txt", d / "sl" / "mapped.txt", d / "tgt.txt"])
     assert rc == 0 and "P@1 nn=1.0000" in err + out
-    assert json.loads((d / "sl" / "map.json").read_text())["config"]["self_learning"]["vocab"] == 300
+    options = json.loads((d / "sl" / "map.json").read_text())["config"]["self_learning"]
+    assert options["vocab"] == 300 and options["reweight"] == 0.5
+    rc, _, err = run_awe(["align", "--method", "self-learning", "--reweight", "2", d / "src.txt", d / "tgt.txt",
+                          d / "bad"])
+    assert rc == 1 and "--reweight 2.0: must be between 0 and 1" in err and not (d / "bad").exists()
+    rc, _, err = run_awe(["align", "--method", "self-learning", "--reweight", "none", "--init-vocab", "300",
+                          d / "src.txt", d / "tgt.txt", d / "plain"])
+    assert rc == 0
+    assert json.loads((d / "plain" / "map.json").read_text())["config"]["self_learning"]["reweight"] is None
 
 
 def test_align_usage_errors(spaces, run_awe):

@@ -42,6 +42,7 @@ def align_command(
     map_beta: float = typer.Option(0.001, "--map-beta", help="Orthogonalisation strength b in W <- (1+b)W - b(WW^T)W."),
     refinements: int | None = typer.Option(None, "--refinements", help="Procrustes refinements on CSLS-induced dictionaries (default 5 unsupervised, 0 procrustes)."),
     init_vocab: int = typer.Option(4000, "--init-vocab", help="self-learning: the N most frequent words of each side its start and dictionaries use (halved at each restart)."),
+    reweight: str = typer.Option("0.5", "--reweight", help="self-learning: read each dictionary in VecMap's common space, its axes scaled by their agreement to this power (0-1), or 'none' for the plainly rotated source."),
     csls_k: int = typer.Option(10, "--csls-k", help="Neighbourhood size of CSLS."),
     dico_max_rank: int = typer.Option(15000, "--dico-max-rank", help="Induced dictionaries use the N most frequent words of each side."),
     export_dico: str = typer.Option("mutual", "--export-dico", help="dictionary.txt: mutual (CSLS mutual NN), s2t (best target per source word) or none."),
@@ -76,7 +77,7 @@ def align_command(
     config = AlignConfig(method=method, map_kind=map_kind, normalize=normalize,
                          refinements=refinements, restarts=restarts, seed=seed, csls_k=csls_k,
                          dico_max_rank=dico_max_rank, adversarial=adversarial,
-                         self_learning=SelfLearningOptions(vocab=init_vocab))
+                         self_learning=SelfLearningOptions(vocab=init_vocab, reweight=_reweight(reweight)))
     inputs = AlignInputs(src=src, tgt=tgt, src_labels=str(src_labels) if src_labels else None,
                          src_clusters=str(src_clusters) if src_clusters else None, dico=dico,
                          src_format=src_format, tgt_format=tgt_format, src_max_vocab=src_max_vocab,
@@ -85,3 +86,13 @@ def align_command(
                          overwrite=overwrite, num_threads=num_threads)
     print(f"awe align: method={method} map={map_kind} criterion={result.criterion:.4f} "
           f"pairs={result.criterion_pairs} restart={result.restart} -> {out_dir}", file=sys.stderr)
+
+
+def _reweight(value: str) -> float | None:
+    """'none' -> None, else the exponent (range checked by SelfLearningOptions)."""
+    if value.strip().lower() == "none":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' (a number between 0 and 1, or none)", param_hint="--reweight") from None
