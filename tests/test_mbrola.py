@@ -17,6 +17,7 @@ import pytest
 from awetools.corpus import mbrola
 from awetools.corpus.speak import say_all, scaled_rate
 from awetools.corpus.speakers import engine_voices, make_speakers
+from awetools.corpus.verify import check_exactness
 from awetools.io.alignments import read_ctm
 from awetools.io.datadir import read_kaldi_table
 
@@ -116,6 +117,8 @@ def test_cli_mbrola_beside_espeak_same_for_any_nj(run_awe, tmp_path):
             assert 0 < word.start < word.end <= handle.getnframes() / 16000 + 1e-3
         assert open(wav_scp[utt], "rb").read() == \
             open(wav_scp[utt].replace("corpus1", "corpus2"), "rb").read()
+    exactness = check_exactness(train)  # eSpeak's speakers only: MBROLA's are skipped
+    assert exactness.words == 6 and exactness.first_words == 2 == exactness.first_words_identical
     top = json.loads((runs[0] / "manifest.json").read_text())
     assert top["config"]["mbrola_languages"] == ["de"]
     assert top["versions"]["mbrola"] != "unknown" and "mbrola-de1" in top["versions"]
