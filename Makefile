@@ -42,47 +42,44 @@ slurm-deps:
 	  fi; \
 	fi
 
-# `awe synth --festival-languages` needs Debian's Festival and its non-English voices
-# (the PACKAGES of awetools/corpus/festival.py).  Installs the missing ones when root with
-# apt-get; otherwise says what to install (the Festival tests then skip, or fail when CI is set).
-FESTIVAL_PACKAGES := $(shell grep -o '"fest[a-z0-9-]*"' awetools/corpus/festival.py | tr -d '"' | sort -u)
-festival-deps:
-	@missing=$$(for p in $(FESTIVAL_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# $(call apt_install,ENGINE,PACKAGES[,STEP]): install the missing Debian PACKAGES when
+# root with apt-get (STEP: a shell command run after `apt-get update`); otherwise say what
+# to install.  The engine's tests then skip, or fail when CI is set.
+define apt_install
+	@missing=$$(for p in $(2); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "make: installing Festival and its voices:" $$missing >&2; \
-	    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; } >&2 \
-	      || echo "make: warning: could not install Festival; the festival engine cannot run" >&2; \
+	    echo "make: installing the $(1) engine's packages:" $$missing >&2; \
+	    apt-get update -q >&2; $(3) \
+	    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; } >&2 \
+	      || echo "make: warning: could not install them; the $(1) engine cannot run" >&2; \
 	  else \
-	    echo "make: the festival engine needs root to install:" $$missing >&2; \
+	    echo "make: the $(1) engine needs root to install:" $$missing >&2; \
 	  fi; \
 	fi
+endef
+
+# `awe synth --festival-languages` needs Debian's Festival and its non-English voices
+# (the PACKAGES of awetools/corpus/festival.py).
+FESTIVAL_PACKAGES := $(shell grep -o '"fest[a-z0-9-]*"' awetools/corpus/festival.py | tr -d '"' | sort -u)
+festival-deps:
+	$(call apt_install,festival,$(FESTIVAL_PACKAGES))
 
 # `awe synth --mbrola-languages` needs MBROLA, its voices and Debian's eSpeak NG (the
 # PACKAGES of awetools/corpus/mbrola.py; about 400 MB).  MBROLA is in Debian's contrib and
-# its voices in non-free: when apt cannot see them, this enables those two components of
-# the running Debian release (/etc/apt/sources.list.d/awetools-mbrola.sources) first.
-# Root with apt-get only; otherwise says what to install (the MBROLA tests then skip, or
-# fail when CI is set).
+# its voices in non-free: when apt cannot see them, ENABLE_NONFREE enables those two
+# components of the running Debian release (/etc/apt/sources.list.d/awetools-mbrola.sources).
 MBROLA_PACKAGES := $(shell grep -o '"mbrola[a-z0-9-]*"\|"libespeak-ng1"\|"espeak-ng-data"' awetools/corpus/mbrola.py | tr -d '"' | sort -u)
-mbrola-deps:
-	@missing=$$(for p in $(MBROLA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "make: installing MBROLA and its voices:" $$missing >&2; \
-	    apt-get update -q >&2; \
-	    if [ -z "$$(apt-cache madison $$missing)" ] && grep -q '^ID=debian' /etc/os-release; then \
+define ENABLE_NONFREE
+if [ -z "$$(apt-cache madison $$missing)" ] && grep -q '^ID=debian' /etc/os-release; then \
 	      echo "make: enabling Debian's contrib and non-free components for MBROLA" >&2; \
 	      printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: contrib non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
 	        "$$(. /etc/os-release && echo $$VERSION_CODENAME)" > /etc/apt/sources.list.d/awetools-mbrola.sources; \
 	      apt-get update -q >&2; \
-	    fi; \
-	    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; } >&2 \
-	      || echo "make: warning: could not install MBROLA; the mbrola engine cannot run" >&2; \
-	  else \
-	    echo "make: the mbrola engine needs root to install:" $$missing >&2; \
-	  fi; \
-	fi
+	    fi;
+endef
+mbrola-deps:
+	$(call apt_install,mbrola,$(MBROLA_PACKAGES),$(ENABLE_NONFREE))
 
 clean-env:
 	rm -rf $(VENV)

@@ -107,27 +107,3 @@ def test_cli_festival_beside_espeak(run_awe, tmp_path):
     assert top["versions"]["festival"] != "unknown" and "festvox-italp16k" in top["versions"]
     test_manifest = json.loads((out / "it" / "test" / "manifest.json").read_text())
     assert test_manifest["voices"]["festival"]["voice_also_in_splits"] == ["dev"]
-
-
-@pytest.mark.parametrize("codes, message", [
-    ("xx", "language 'xx' has no wordfreq word list"),
-    ("de", "Festival has no installed voice for 'de'"),
-    ("it,it", "a language is listed twice in it,it"),
-    ("en", "'en' is the target language and also in --festival-languages"),
-])
-def test_bad_festival_languages(run_awe, tmp_path, codes, message):
-    target = "en" if codes == "en" else "none"
-    rc, _, err = run_awe(["synth", "--languages", "none", "--festival-languages", codes,
-                          "--target-language", target, "--num-words", "2", tmp_path / "c"])
-    assert rc == 1
-    assert message in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "c").exists()
-
-
-def test_missing_festival_names_the_install(run_awe, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))
-    rc, _, err = run_awe(["synth", "--languages", "none", "--festival-languages", "it", "--target-language",
-                          "none", "--num-words", "2", tmp_path / "c"])
-    assert rc == 1
-    assert "festival-deps" in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "c").exists()

@@ -122,27 +122,3 @@ def test_cli_mbrola_beside_espeak_same_for_any_nj(run_awe, tmp_path):
     top = json.loads((runs[0] / "manifest.json").read_text())
     assert top["config"]["mbrola_languages"] == ["de"]
     assert top["versions"]["mbrola"] != "unknown" and "mbrola-de1" in top["versions"]
-
-
-@pytest.mark.parametrize("codes, message", [
-    ("la", "language 'la' has no wordfreq word list"),  # MBROLA has a Latin voice, wordfreq no words
-    ("fi", "MBROLA has no installed voice for 'fi'"),   # Debian has no Finnish MBROLA voice
-    ("de,de", "a language is listed twice in de,de"),
-    ("en", "'en' is the target language and also in --mbrola-languages"),
-])
-def test_bad_mbrola_languages(run_awe, tmp_path, codes, message):
-    target = "en" if codes == "en" else "none"
-    rc, _, err = run_awe(["synth", "--languages", "none", "--mbrola-languages", codes,
-                          "--target-language", target, "--num-words", "2", tmp_path / "c"])
-    assert rc == 1
-    assert message in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "c").exists()
-
-
-def test_missing_mbrola_names_the_install(run_awe, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))
-    rc, _, err = run_awe(["synth", "--languages", "none", "--mbrola-languages", "de", "--target-language",
-                          "none", "--num-words", "2", tmp_path / "c"])
-    assert rc == 1
-    assert "mbrola-deps" in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "c").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -429,3 +430,40 @@ def test_pocketsphinx_alignment_against_the_exact_ctm(corpus, tmp_path):
     with pytest.raises(AweError, match="no utterance could be aligned.*1 with out-of-dictionary words.*zzqxv"):
         force_align(str(bad), str(tmp_path / "bad.ctm"))
     assert not (tmp_path / "bad.ctm").exists()
+
+
+# --festival-languages and --mbrola-languages: the bad input both engines refuse alike.
+ENGINE_LANGUAGE = {"festival": "it", "mbrola": "de"}  # a language with installed voices
+NO_VOICE = {"festival": "de", "mbrola": "fi"}          # wordfreq has it, the engine no voice
+
+
+def _engine_installed(engine: str) -> bool:
+    from awetools.corpus import festival, mbrola
+
+    module = festival if engine == "festival" else mbrola
+    return ENGINE_LANGUAGE[engine] in module.installed_voices() and shutil.which(engine) is not None
+
+
+@pytest.mark.parametrize("engine", ["festival", "mbrola"])
+@pytest.mark.parametrize("case", ["no word list", "no voice", "twice", "target", "not installed"])
+def test_bad_engine_languages(run_awe, tmp_path, monkeypatch, engine, case):
+    """One line naming the culprit, exit 1, no corpus; the engines' own test files fail
+    under CI when an engine is missing, so skipping here hides nothing."""
+    name = {"festival": "Festival", "mbrola": "MBROLA"}[engine]
+    language = ENGINE_LANGUAGE[engine]
+    codes, message = {
+        "no word list": ("la", "language 'la' has no wordfreq word list"),
+        "no voice": (NO_VOICE[engine], f"{name} has no installed voice for '{NO_VOICE[engine]}'"),
+        "twice": (f"{language},{language}", f"a language is listed twice in {language},{language}"),
+        "target": ("en", f"'en' is the target language and also in --{engine}-languages"),
+        "not installed": (language, f"{engine}-deps"),
+    }[case]
+    if case in ("no voice", "twice") and not _engine_installed(engine):
+        pytest.skip(f"{engine} and its voices are not installed (sudo make {engine}-deps)")
+    if case == "not installed":
+        monkeypatch.setenv("PATH", str(tmp_path))
+    rc, _, err = run_awe(["synth", "--languages", "none", f"--{engine}-languages", codes, "--target-language",
+                          "en" if case == "target" else "none", "--num-words", "2", tmp_path / "c"])
+    assert rc == 1
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "c").exists()
