@@ -67,10 +67,12 @@ def initial_dictionary(src: np.ndarray, tgt: np.ndarray, vocab: int, csls_k: int
                   build="union", method="csls", k=csls_k, max_rank=0)
 
 
-def whitening(x: np.ndarray) -> np.ndarray:
-    """The symmetric ``(x^T x)^(-1/2)``: rows times it have an identity covariance."""
+def whitening(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The symmetric ``(x^T x)^(-1/2)`` (rows times it have an identity covariance) and its
+    inverse ``(x^T x)^(1/2)``, both from one SVD."""
     _, s, vt = np.linalg.svd(x, full_matrices=False)
-    return (vt.T / np.maximum(s, 1e-12)) @ vt
+    s = np.maximum(s, 1e-12)
+    return (vt.T / s) @ vt, (vt.T * s) @ vt
 
 
 def reweighted_spaces(src: np.ndarray, tgt: np.ndarray, dico: Dictionary, reweight: float
@@ -81,11 +83,11 @@ def reweighted_spaces(src: np.ndarray, tgt: np.ndarray, dico: Dictionary, reweig
     ``reweight`` (the axes on which the pairs agree count more), each side de-whitened in
     its own rotated frame.  Dimensions must match (as for the orthogonal map)."""
     x, z = src.astype(np.float64), tgt.astype(np.float64)
-    white_x, white_z = whitening(x[dico.src]), whitening(z[dico.tgt])
+    (white_x, colour_x), (white_z, colour_z) = whitening(x[dico.src]), whitening(z[dico.tgt])
     u, s, vt = np.linalg.svd((x[dico.src] @ white_x).T @ (z[dico.tgt] @ white_z))
     scale = s ** reweight
-    dewhite_x = u.T @ np.linalg.inv(white_x) @ u
-    dewhite_z = vt @ np.linalg.inv(white_z) @ vt.T
+    dewhite_x = u.T @ colour_x @ u
+    dewhite_z = vt @ colour_z @ vt.T
     mapped_x = (x @ white_x @ u) * scale @ dewhite_x
     mapped_z = (z @ white_z @ vt.T) * scale @ dewhite_z
     return mapped_x.astype(np.float32), mapped_z.astype(np.float32)
