@@ -21,7 +21,8 @@ import awetools.corpus.synth as synth
 from awetools.corpus.espeak import Espeak, language_files
 from awetools.corpus.presets import CorpusConfig
 from awetools.corpus.render import GRID, SAMPLE_RATE, add_noise, assemble, milliseconds, render_words
-from awetools.corpus.speakers import Speaker, make_speakers, variants, vocal_tract_scale, voice_definition
+from awetools.corpus.speakers import (VOICE_ENGINES, Speaker, make_speakers, variants, vocal_tract_scale,
+                                      voice_definition)
 from awetools.corpus.text import english_number, normalize_words, read_sentences, top_words
 from awetools.corpus.verify import Exactness, check_exactness
 from awetools.corpus.verify import read_wav as read_synth_wav
@@ -438,10 +439,7 @@ NO_VOICE = {"festival": "de", "mbrola": "fi"}          # wordfreq has it, the en
 
 
 def _engine_installed(engine: str) -> bool:
-    from awetools.corpus import festival, mbrola
-
-    module = festival if engine == "festival" else mbrola
-    return ENGINE_LANGUAGE[engine] in module.installed_voices() and shutil.which(engine) is not None
+    return ENGINE_LANGUAGE[engine] in VOICE_ENGINES[engine].installed_voices() and shutil.which(engine) is not None
 
 
 @pytest.mark.parametrize("engine", ["festival", "mbrola"])

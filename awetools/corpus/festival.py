@@ -69,7 +69,7 @@ PACKAGES = ("festival", "festival-czech", "festival-hi", "festlex-ifd", "festvox
             *sorted({v.package for v in CATALOGUE}))
 
 
-def festival_binary() -> str:
+def runtime() -> str:
     """Path of the ``festival`` program, or a one-line error with the install command."""
     path = shutil.which("festival")
     if path is None:
@@ -208,7 +208,7 @@ def _say(voice: FestivalVoice, requests: list[Request]) -> list[Said]:
     """One Festival process for ``requests``; raises :class:`_Crashed` when a signal ends it."""
     if not any(r.word for r in requests):
         return [SILENT] * len(requests)
-    binary = festival_binary()
+    binary = runtime()
     folder = Path(tempfile.mkdtemp(prefix="awe-festival-"))
     try:
         program = folder / "say.scm"

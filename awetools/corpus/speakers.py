@@ -40,6 +40,9 @@ from awetools.errors import AweError
 SPLITS = ("train", "dev", "test")
 ENGINES = ("espeak", "festival", "mbrola")
 ENGINE_NAMES = {"espeak": "eSpeak NG", "festival": "Festival", "mbrola": "MBROLA"}
+# The engines whose voices are recorded talkers, one language each: their modules share
+# runtime(), installed_voices(), package_versions() and INSTALL_HINT.
+VOICE_ENGINES = {"festival": festival, "mbrola": mbrola}
 VARIANT_SHARES = (70, 12)  # percent of the eSpeak variants for train and dev; test gets the rest
 
 # Uniform ranges of the per-speaker parameters.
@@ -120,9 +123,9 @@ def engine_voices(engine: str, language: str) -> dict[str, tuple[str, ...]]:
     language; Festival and MBROLA voices are one talker of one language each)."""
     if engine == "espeak":
         return variants()
-    if engine not in ENGINES:
+    if engine not in VOICE_ENGINES:
         raise ValueError(f"unknown engine '{engine}'")
-    installed = (festival if engine == "festival" else mbrola).installed_voices()
+    installed = VOICE_ENGINES[engine].installed_voices()
     names = [v.name for v in installed.get(language, ())]
     if not names:
         raise AweError(f"{ENGINE_NAMES[engine]} has no voice for '{language}' (installed: "

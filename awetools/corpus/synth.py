@@ -35,8 +35,7 @@ from awetools.corpus.plan import Job, check_languages, plan_isolated, plan_runni
 from awetools.corpus.presets import CorpusConfig
 from awetools.corpus.render import SAMPLE_RATE
 from awetools.corpus.speak import Spoken, run_job
-from awetools.corpus import festival, mbrola
-from awetools.corpus.speakers import ENGINE_NAMES, SPLITS, Speaker, engine_voices
+from awetools.corpus.speakers import ENGINE_NAMES, SPLITS, VOICE_ENGINES, Speaker, engine_voices
 from awetools.corpus.text import read_sentences
 from awetools.errors import AweError
 from awetools.io.atomic import atomic_dir, atomic_open
@@ -148,14 +147,13 @@ def voice_summary(speakers: list[Speaker]) -> dict:
 def check_engines(config: CorpusConfig) -> None:
     """Festival and MBROLA installed where asked for, with a voice for each of their
     languages; the target language never among them (it must stay unheard)."""
-    for engine, module, require in (("festival", festival, festival.festival_binary),
-                                    ("mbrola", mbrola, mbrola.runtime)):
+    for engine, module in VOICE_ENGINES.items():
         codes = config.engine_languages[engine]
         if not codes:
             continue
         if config.target in codes:
             raise AweError(f"'{config.target}' is the target language and also in --{engine}-languages")
-        require()
+        module.runtime()
         for code in codes:
             if code not in module.installed_voices():
                 raise AweError(f"{ENGINE_NAMES[engine]} has no installed voice for '{code}' (have: "
@@ -167,7 +165,7 @@ def check_engines(config: CorpusConfig) -> None:
 def engine_versions(config: CorpusConfig) -> dict[str, str]:
     """Versions of the Debian packages behind the Festival and MBROLA voices the corpus uses."""
     versions = {}
-    for engine, module in (("festival", festival), ("mbrola", mbrola)):
+    for engine, module in VOICE_ENGINES.items():
         codes = config.engine_languages[engine]
         if codes:
             versions.update(module.package_versions([v for code in codes for v in module.installed_voices()[code]]))
