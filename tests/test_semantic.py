@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 
 import numpy as np
@@ -22,6 +23,7 @@ from awetools.semantic.inputs import SoftLabelInput, frame_units
 from awetools.semantic.models import ClusterSkipgram, METHODS, nt_xent_pairs, sgns, soft_cross_entropy
 from awetools.semantic.objectives import LossOptions, SkipgramTask
 from awetools.train.losses import nt_xent
+from awetools.train.schedule import check_decay, decay_factor, run_fraction
 from conftest import awe_torchrun, torchrun_errors
 
 FAST = ["--epochs", "1", "--batch-size", "64", "--hidden", "16", "--layers", "1", "--dim", "8",
@@ -134,6 +136,15 @@ def test_learning_rate_decays_linearly_to_the_floor():
     assert train_module.learning_rate(run, 3, 0, 10) == pytest.approx(1e-4)
     constant = train_module.SkipgramTraining(out="x", method="text", data_dir="d", lr=0.5)
     assert train_module.learning_rate(constant, 2, 5, 10) == 0.5
+
+
+def test_cosine_decay_is_slow_at_both_ends():
+    assert [decay_factor("cosine", done) for done in (0.0, 0.5, 1.0)] == pytest.approx([1.0, 0.5, 1e-4])
+    assert decay_factor("cosine", 0.1) == pytest.approx(0.5 * (1 + math.cos(0.1 * math.pi)))
+    assert decay_factor("linear", 0.1) == pytest.approx(0.9)
+    assert run_fraction(epoch=2, step=5, steps=10, epochs=3) == pytest.approx(0.5)
+    with pytest.raises(AweError, match=r"--lr-decay: unknown schedule 'step' \(none, linear, cosine\)"):
+        check_decay("step")
 
 
 def test_frame_units_collapse_repeats():
@@ -499,7 +510,7 @@ def test_wordsim_curve_and_select(corpus, tmp_path, run_awe):
     (["--select", "wordsim"], "--select wordsim needs at least one --wordsim file"),
     (["--wordsim-min-count", "0"], "--wordsim-min-count must be at least 1 (got 0)"),
     (["--select", "valid-loss", "--valid-fraction", "0"], "--select valid-loss needs --valid-fraction above 0"),
-    (["--lr-decay", "cosine"], "--lr-decay: unknown schedule 'cosine' (none, linear)"),
+    (["--lr-decay", "step"], "--lr-decay: unknown schedule 'step' (none, linear, cosine)"),
     (["--outlier-fraction", "1"], "--outlier-fraction must be in [0, 1) (got 1.0)"),
     (["--outlier-fraction", "0.1"], "--outlier-fraction needs --clusters and --embeddings"),
 ])

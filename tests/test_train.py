@@ -293,10 +293,10 @@ def _run(split, out, **loop) -> PhoneticTraining:
         device="cpu", num_threads=1)
 
 
-@pytest.mark.parametrize("ema_decay", [0.0, 0.9])
-def test_resume_continues_exactly(fsdd_split, tmp_path, run_awe, ema_decay):
+@pytest.mark.parametrize("ema_decay, lr_decay", [(0.0, "none"), (0.9, "none"), (0.0, "cosine")])
+def test_resume_continues_exactly(fsdd_split, tmp_path, run_awe, ema_decay, lr_decay):
     full = tmp_path / "full"
-    train_phonetic(_run(fsdd_split, full, ema_decay=ema_decay))
+    train_phonetic(_run(fsdd_split, full, ema_decay=ema_decay, lr_decay=lr_decay))
 
     def interrupt(state):
         if state.epoch == 2:
@@ -304,11 +304,11 @@ def test_resume_continues_exactly(fsdd_split, tmp_path, run_awe, ema_decay):
 
     part = tmp_path / "part"
     with pytest.raises(KeyboardInterrupt):
-        train_phonetic(_run(fsdd_split, part, ema_decay=ema_decay), on_epoch_end=interrupt)
+        train_phonetic(_run(fsdd_split, part, ema_decay=ema_decay, lr_decay=lr_decay), on_epoch_end=interrupt)
     assert not part.exists() and (tmp_path / "part.partial" / "checkpoint.pt").exists()
     with pytest.raises(AweError, match="unfinished run"):
-        train_phonetic(_run(fsdd_split, part, ema_decay=ema_decay))
-    resumed = _run(fsdd_split, part, ema_decay=ema_decay)
+        train_phonetic(_run(fsdd_split, part, ema_decay=ema_decay, lr_decay=lr_decay))
+    resumed = _run(fsdd_split, part, ema_decay=ema_decay, lr_decay=lr_decay)
     resumed.resume = True
     train_phonetic(resumed)
     a = torch.load(full / "checkpoint.pt", weights_only=True)
@@ -319,6 +319,19 @@ def test_resume_continues_exactly(fsdd_split, tmp_path, run_awe, ema_decay):
     assert a["state"]["history"][-1]["valid_ap"] == b["state"]["history"][-1]["valid_ap"]
     assert a["state"]["lr"] == b["state"]["lr"]
     assert (full / "log.jsonl").read_text().count("\n") == (part / "log.jsonl").read_text().count("\n") == 4
+
+
+def test_cosine_decay_reaches_the_floor_by_the_last_step(fsdd_split, tmp_path):
+    out = tmp_path / "cosine"
+    run = _run(fsdd_split, out, lr_decay="cosine")
+    run.loop.lr_patience = 10  # no halving: the log shows the schedule alone
+    train_phonetic(run)
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    steps = math.ceil(log[0]["segments"] / 32)  # every epoch: the same tokens in batches of 32
+    expected = [1e-3 * max(0.5 * (1 + math.cos(math.pi * (e - 1 + (steps - 1) / steps) / 4)), 1e-4)
+                for e in range(1, 5)]
+    assert [entry["lr"] for entry in log] == pytest.approx(expected)
+    assert json.loads((out / "config.json").read_text())["training"]["lr_decay"] == "cosine"
 
 
 def test_weight_average_is_the_ema_of_every_step():
@@ -448,6 +461,9 @@ def test_bad_input_errors(fsdd_split, tmp_path, run_awe):
     rc, _, err = run_awe(["train-phonetic", *TINY, "--pooling", "max", "--epochs", "1", "--valid", valid,
                           "--train", fsdd_split[0], tmp_path / "out"])
     assert rc == 1 and "unknown pooling 'max' (last or mean)" in err and len(err.strip().splitlines()) == 1
+    rc, _, err = run_awe(["train-phonetic", *TINY, "--lr-decay", "step", "--epochs", "1", "--valid", valid,
+                          "--train", fsdd_split[0], tmp_path / "out"])
+    assert rc == 1 and err.strip() == "awe train-phonetic: error: --lr-decay: unknown schedule 'step' (none, linear, cosine)"
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
     # NaN in one matrix
     _copy_table(train_rspec, f"ark:{tmp_path}/nan.ark",

@@ -71,6 +71,7 @@ def train_phonetic_command(
     batch_size: int = typer.Option(128, "--batch-size", help="Tokens per batch."),
     lr: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
     epochs: int = typer.Option(30, "--epochs", help="Maximum epochs."),
+    lr_decay: str = typer.Option("none", "--lr-decay", help="none, linear or cosine: the LR falls from --lr to 0.01 % of it over --epochs, step by step (on top of any --lr-patience halving)."),
     lr_patience: int = typer.Option(3, "--lr-patience", help="Halve the LR after this many epochs without a better validation AP."),
     patience: int = typer.Option(6, "--patience", help="Stop after this many epochs without a better validation AP."),
     ema_decay: float = typer.Option(0.0, "--ema-decay", help="Validate and keep an exponential moving average of the weights, updated every step with this decay (e.g. 0.995; 0 = off, the last step's weights)."),
@@ -122,7 +123,7 @@ def train_phonetic_command(
                                      freq_mask_width, time_warp) if spec_augment
                          else SpecAugment(time_warp=time_warp), triplet_negatives),
         loop=LoopOptions(epochs=epochs, batch_size=batch_size, lr=lr, lr_patience=lr_patience,
-                         patience=patience, seed=seed, ema_decay=ema_decay,
+                         patience=patience, seed=seed, ema_decay=ema_decay, lr_decay=lr_decay,
                          cae_pretrain_epochs=cae_pretrain_epochs if objective == "cae" else 0),
         caps=Caps(max_types=max_types,
                   min_tokens=min_tokens if min_tokens is not None else (1 if objective == "multitask" else 2),

@@ -41,7 +41,7 @@ def train_skipgram_command(
     subsample: bool = typer.Option(True, "--subsample/--no-subsample", help="Frequent-item subsampling (needs --clusters for speech methods other than cluster-skipgram)."),
     outlier_fraction: float = typer.Option(0.0, "--outlier-fraction", help="With --clusters and --embeddings: never train on this fraction of segments, those farthest from their cluster's centroid (mostly words too rare to own a cluster: word2vec's min-count for pseudo-words); they are still embedded."),
     dynamic_window: bool = typer.Option(True, "--dynamic-window/--fixed-window", help="Each centre draws its window uniformly from 1..--window (word2vec)."),
-    lr_decay: str = typer.Option("none", "--lr-decay", help="none, or linear: from --lr down to 0.01 % of it over the run (word2vec)."),
+    lr_decay: str = typer.Option("none", "--lr-decay", help="none, linear (word2vec) or cosine: from --lr down to 0.01 % of it over the run."),
     select: str = typer.Option("last", "--select", help="Epoch to keep: last, valid-loss (lowest held-out loss; does not follow embedding quality) or wordsim (highest mean rho on --wordsim)."),
     wordsim: list[Path] | None = typer.Option(None, "--wordsim", help="Word-similarity file scored after every epoch (repeatable): rho curves in log.jsonl and valid_curve.tsv."),
     wordsim_min_count: int = typer.Option(5, "--wordsim-min-count", help="--wordsim: pairs whose words both have at least this many tokens."),

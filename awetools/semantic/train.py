@@ -66,14 +66,13 @@ from awetools.train.batching import shard
 from awetools.train.distributed import Dist
 from awetools.train.loop import CHECKPOINT, LOG, epoch_seed, write_log
 from awetools.train.phonetic import check_outputs, comparable, flat_differences, workdir_of
+from awetools.train.schedule import check_decay, decay_factor, run_fraction
 
 log = get_logger("awetools.semantic")
 CURVE = "valid_curve.tsv"
 VOCAB = "vocab.txt"
 MAX_VALID_PAIRS = 20_000
-LR_DECAYS = ("none", "linear")
 SELECTIONS = ("last", "valid-loss", "wordsim")
-MIN_LR_FRACTION = 1e-4  # word2vec's floor of the decayed learning rate
 
 
 @dataclass
@@ -144,8 +143,7 @@ def _check_run(run: SkipgramTraining) -> None:
                        "each AWE to its cluster's centroid)")
     if run.sample is not None and not run.sample > 0:
         raise AweError(f"--sample must be above 0 (got {run.sample}; --no-subsample turns it off)")
-    if run.lr_decay not in LR_DECAYS:
-        raise AweError(f"--lr-decay: unknown schedule '{run.lr_decay}' ({', '.join(LR_DECAYS)})")
+    check_decay(run.lr_decay)
     if run.select not in SELECTIONS:
         raise AweError(f"--select: unknown rule '{run.select}' ({', '.join(SELECTIONS)})")
     if run.select == "wordsim" and not run.wordsim:
@@ -371,12 +369,9 @@ class Optimizer:
 
 
 def learning_rate(run: SkipgramTraining, epoch: int, step: int, steps: int) -> float:
-    """``--lr``, or under ``--lr-decay linear`` word2vec's schedule: linear in the progress
-    through all epochs, from ``--lr`` down to ``MIN_LR_FRACTION`` of it."""
-    if run.lr_decay == "none":
-        return run.lr
-    done = (epoch - 1 + step / max(steps, 1)) / run.epochs
-    return run.lr * max(1.0 - done, MIN_LR_FRACTION)
+    """``--lr`` under the ``--lr-decay`` schedule (:mod:`awetools.train.schedule`; linear is
+    word2vec's) at ``step`` of ``steps`` in ``epoch``."""
+    return run.lr * decay_factor(run.lr_decay, run_fraction(epoch, step, steps, run.epochs))
 
 
 def criterion(run: SkipgramTraining, valid: float | None, scores: dict) -> float:

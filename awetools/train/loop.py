@@ -1,4 +1,4 @@
-"""The epoch loop: train, validate, halve the LR on plateaus, stop early, checkpoint.
+"""The epoch loop: train, validate, decay or halve the LR, stop early, checkpoint.
 
 State that decides the future of a run (weights, optimizer, best weights, plateau
 counters, history) is saved in ``checkpoint.pt`` after every epoch, as tensors and plain
@@ -32,6 +32,7 @@ from awetools.progress import progress
 from awetools.train.batching import epoch_batches, shard
 from awetools.train.distributed import Dist
 from awetools.train.objectives import LossOptions, TrainTensors, batch_loss
+from awetools.train.schedule import check_decay, decay_factor, run_fraction
 
 log = get_logger("awetools.train")
 CHECKPOINT = "checkpoint.pt"
@@ -49,10 +50,12 @@ class LoopOptions:
     cae_pretrain_epochs: int = 0  # cae: epochs of plain autoencoding first
     eval_batch_size: int = 256
     ema_decay: float = 0.0       # > 0: validate and keep an exponential moving average of the weights
+    lr_decay: str = "none"       # none | linear | cosine over ``epochs`` (awetools.train.schedule)
 
     def __post_init__(self) -> None:
         if not 0 <= self.ema_decay < 1:
             raise AweError(f"--ema-decay {self.ema_decay}: must be in [0, 1)")
+        check_decay(self.lr_decay)
 
 
 @dataclass
@@ -106,14 +109,23 @@ def weight_average(model: AweModel, decay: float) -> AveragedModel | None:
     return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
+def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
 def train_epoch(model: torch.nn.Module, optimizer: torch.optim.Optimizer, data: TrainTensors,
                 batches: list[np.ndarray], loss_options: LossOptions, device: torch.device,
-                phase: str, desc: str, show: bool, average: AveragedModel | None = None) -> float:
-    """One pass over ``batches`` (updating ``average`` after each step); returns the mean loss."""
+                phase: str, desc: str, show: bool, average: AveragedModel | None = None,
+                lr_at: Callable[[int], float] | None = None) -> float:
+    """One pass over ``batches`` (updating ``average`` after each step, setting the LR of
+    step i to ``lr_at(i)`` before it); returns the mean loss."""
     model.train()
     total, steps = 0.0, 0
     with progress(len(batches), desc=desc, unit="batch", disable=not show) as bar:
         for index in batches:
+            if lr_at is not None:
+                set_lr(optimizer, lr_at(steps))
             optimizer.zero_grad(set_to_none=True)
             loss = batch_loss(model, data, index, loss_options, device, phase)
             loss.backward()
@@ -173,9 +185,13 @@ def fit(model: AweModel, data: TrainTensors, validate: Callable[[AweModel], dict
         torch.manual_seed(epoch_seed(options.seed, epoch))
         batches = shard(epoch_batches(data.labels, lengths, options.batch_size, options.seed,
                                       epoch, group_size), dist.rank, dist.world_size)
+        def lr_at(step: int, epoch: int = epoch, steps: int = len(batches)) -> float:
+            """The plateau-halved LR under --lr-decay, at ``step`` of this epoch."""
+            return state.lr * decay_factor(options.lr_decay, run_fraction(epoch, step, steps, options.epochs))
+
         start, cpu_start = time.perf_counter(), time.process_time()
         loss = train_epoch(trained, optimizer, data, batches, loss_options, device, phase,
-                           f"epoch {epoch}/{options.epochs}", dist.is_main, average)
+                           f"epoch {epoch}/{options.epochs}", dist.is_main, average, lr_at)
         train_time = time.perf_counter() - start
         cpu_time = time.process_time() - cpu_start
         loss = dist.mean(loss)
@@ -184,13 +200,12 @@ def fit(model: AweModel, data: TrainTensors, validate: Callable[[AweModel], dict
         # early stopping counts correspondence epochs only (cae)
         if state.record(epoch, ap, options, counts_for_stopping=phase != "ae"):
             best_state = copy.deepcopy(evaluated.state_dict())
-        for group in optimizer.param_groups:
-            group["lr"] = state.lr
+        last_lr = lr_at(max(len(batches) - 1, 0))  # the epoch's last step's, after any halving
         tokens = sum(len(b) for b in batches) * dist.world_size
         entry = {"epoch": epoch, **({"phase": phase} if loss_options.objective == "cae" else {}),
                  "loss": round(loss, 6),
                  **{f"valid_{k}": round(v, 6) for k, v in scores.items()},
-                 "best_epoch": state.best_epoch, "lr": state.lr,
+                 "best_epoch": state.best_epoch, "lr": last_lr,
                  "time_s": round(time.perf_counter() - start, 3),
                  "train_time_s": round(train_time, 3), "train_cpu_s": round(cpu_time, 3),
                  "segments": tokens,
@@ -201,7 +216,7 @@ def fit(model: AweModel, data: TrainTensors, validate: Callable[[AweModel], dict
             write_log(workdir / LOG, state.history)
             log.info("epoch %d%s: loss %.4f, valid AP %.4f (best %.4f at %d), lr %.2g, "
                      "%.1f s, %.0f segments/s", epoch, " (ae)" if phase == "ae" else "", loss,
-                     ap, state.best_ap, state.best_epoch, state.lr, entry["time_s"],
+                     ap, state.best_ap, state.best_epoch, last_lr, entry["time_s"],
                      entry["segments_per_s"])
         dist.barrier()
         if on_epoch_end is not None:
