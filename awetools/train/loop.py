@@ -110,6 +110,7 @@ def weight_average(model: AweModel, decay: float) -> AveragedModel | None:
 
 
 def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """Every parameter group's learning rate to ``lr``."""
     for group in optimizer.param_groups:
         group["lr"] = lr
 
@@ -185,6 +186,7 @@ def fit(model: AweModel, data: TrainTensors, validate: Callable[[AweModel], dict
         torch.manual_seed(epoch_seed(options.seed, epoch))
         batches = shard(epoch_batches(data.labels, lengths, options.batch_size, options.seed,
                                       epoch, group_size), dist.rank, dist.world_size)
+
         def lr_at(step: int, epoch: int = epoch, steps: int = len(batches)) -> float:
             """The plateau-halved LR under --lr-decay, at ``step`` of this epoch."""
             return state.lr * decay_factor(options.lr_decay, run_fraction(epoch, step, steps, options.epochs))
