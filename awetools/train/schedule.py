@@ -1,10 +1,11 @@
 """Learning-rate decay over a run, shared by the phonetic and the skipgram trainers.
 
 A schedule is a function of the fraction of the run done (:func:`run_fraction`), so a
-resumed run continues on the same curve.  ``linear`` is word2vec's (Mikolov et al. 2013); ``cosine`` is SGDR's
-single cycle (Loshchilov and Hutter 2017), slow at both ends: the last steps take small
-moves, so the final weights settle instead of being one noisy step of a full-rate walk.
-Both floor at ``MIN_LR_FRACTION`` of the start, as word2vec does.
+resumed run continues on the same curve.  ``linear`` is word2vec's (Mikolov et al.
+2013); ``cosine`` is SGDR's single cycle (Loshchilov and Hutter 2017), slow at both ends:
+the last steps take small moves, so the final weights settle instead of being one noisy
+step of a full-rate walk.  Both floor at ``MIN_LR_FRACTION`` of the start, as word2vec
+does.
 """
 
 from __future__ import annotations
