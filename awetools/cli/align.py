@@ -42,7 +42,7 @@ def align_command(
     map_beta: float = typer.Option(0.001, "--map-beta", help="Orthogonalisation strength b in W <- (1+b)W - b(WW^T)W."),
     refinements: int | None = typer.Option(None, "--refinements", help="Procrustes refinements on CSLS-induced dictionaries (default 5 unsupervised, 0 procrustes)."),
     init_vocab: int = typer.Option(4000, "--init-vocab", help="self-learning: the N most frequent words of each side its start and dictionaries use (halved at each restart)."),
-    reweight: str = typer.Option("0.5", "--reweight", help="self-learning: read each dictionary in VecMap's common space, its axes scaled by their agreement to this power (0-1), or 'none' for the plainly rotated source."),
+    reweight: str = typer.Option("0.5", "--reweight", help="self-learning: read each dictionary in VecMap's common space, its axes scaled by their agreement to this power (0-1), or 'none' for the plainly rotated source (always so for spaces of different dimensions)."),
     csls_k: int = typer.Option(10, "--csls-k", help="Neighbourhood size of CSLS."),
     dico_max_rank: int = typer.Option(15000, "--dico-max-rank", help="Induced dictionaries use the N most frequent words of each side."),
     export_dico: str = typer.Option("mutual", "--export-dico", help="dictionary.txt: mutual (CSLS mutual NN), s2t (best target per source word) or none."),
