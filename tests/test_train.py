@@ -321,7 +321,7 @@ def test_resume_continues_exactly(fsdd_split, tmp_path, run_awe, ema_decay, lr_d
     assert (full / "log.jsonl").read_text().count("\n") == (part / "log.jsonl").read_text().count("\n") == 4
 
 
-def test_cosine_decay_reaches_the_floor_by_the_last_step(fsdd_split, tmp_path):
+def test_cosine_decay_sets_the_rate_of_every_step(fsdd_split, tmp_path):
     out = tmp_path / "cosine"
     run = _run(fsdd_split, out, lr_decay="cosine")
     run.loop.lr_patience = 10  # no halving: the log shows the schedule alone
