@@ -71,7 +71,7 @@ festival-deps:
 # components of the running Debian release (/etc/apt/sources.list.d/awetools-mbrola.sources).
 MBROLA_PACKAGES := $(shell grep -o '"mbrola[a-z0-9-]*"\|"libespeak-ng1"\|"espeak-ng-data"' awetools/corpus/mbrola.py | tr -d '"' | sort -u)
 define ENABLE_NONFREE
-if [ -z "$$(apt-cache madison $$missing)" ] && grep -q '^ID=debian' /etc/os-release; then \
+if [ -z "$$(apt-cache madison mbrola)" ] && grep -q '^ID=debian' /etc/os-release; then \
 	      echo "make: enabling Debian's contrib and non-free components for MBROLA" >&2; \
 	      printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: contrib non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
 	        "$$(. /etc/os-release && echo $$VERSION_CODENAME)" > /etc/apt/sources.list.d/awetools-mbrola.sources; \

@@ -1,0 +1,44 @@
+"""Whole-table normalisation of segment vectors (``awe embed --speaker-mvn``, ``--subtract-mean``).
+
+Speaker leaks into every semantic space trained on AWEs: context segments share the
+centre's speaker, so "same speaker" is the easiest context signal to learn.  Normalising
+the input AWEs per speaker (every dimension to zero mean and unit variance over the
+speaker's segments, as per-speaker CMVN does for frames) takes the speaker's offset away.
+The same holds for phonetic AWEs of speakers a model never heard: on real speech (FSDD)
+it raises same-different AP by 0.03-0.05 for models trained on synthetic speech.
+
+Subtracting the table's mean vector, as Kaldi's ``ivector-subtract-global-mean`` does for
+speaker embeddings, needs no speakers at all: speech unlike a model's training data lands
+in a narrow cone around a shared direction, and cosine similarities measured around the
+cone's centre rank tokens better than around the origin.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from awetools.errors import AweError
+from awetools.features.segments import group_mvn
+from awetools.io.datadir import read_kaldi_table
+from awetools.io.tables import read_vectors, write_vectors
+
+
+def speaker_normalised_table(rspecifier: str, wspecifier: str, utt2spk: str | Path) -> int:
+    """Write the vectors of ``rspecifier`` normalised per speaker of ``utt2spk``
+    (``<segment> <speaker>``); returns the count."""
+    keys, x = read_vectors(rspecifier)
+    speaker_of = read_kaldi_table(utt2spk, check_sorted=False)
+    missing = next((k for k in keys if k not in speaker_of), None)
+    if missing is not None:
+        raise AweError(f"{utt2spk}: no speaker for segment '{missing}' (--speaker-mvn needs one per segment)")
+    write_vectors(wspecifier, keys, group_mvn(x, np.array([speaker_of[k] for k in keys])))
+    return len(keys)
+
+
+def mean_subtracted_table(rspecifier: str, wspecifier: str) -> int:
+    """Write the vectors of ``rspecifier`` less their mean vector; returns the count."""
+    keys, x = read_vectors(rspecifier)
+    write_vectors(wspecifier, keys, group_mvn(x, np.zeros(len(keys)), variance=False))
+    return len(keys)
