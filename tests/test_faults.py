@@ -8,6 +8,7 @@ outside with ``kill -9`` (as the OOM killer does), and at a known job with the
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -21,6 +22,7 @@ import pytest
 from awetools.io.tables import write_vectors
 from awetools.workers import KILL_ENV, how_it_ended, worker_pool
 from conftest import FSDD_RATE, awe_command
+from test_augment import small_dir  # noqa: F401  (fixture)
 from test_embed import model_dir  # noqa: F401  (fixture)
 from test_featurize import many_recordings  # noqa: F401  (fixture)
 
@@ -206,6 +208,35 @@ def test_model_dir_on_a_full_disk(fsdd_feats, fsdd_words, tiny_fs):
     line = one_error_line(proc.stderr, "train-phonetic")
     assert f"{tiny_fs}/" in line and "cannot write (No space left on device)" in line
     assert not (tiny_fs / "model").exists()
+
+
+def test_augment_into_a_full_disk(small_dir, tiny_fs):  # noqa: F811
+    """Audio written by --nj workers (libsndfile alone says only "System error")."""
+    out = tiny_fs / "augmented"
+    proc = subprocess.run([*awe_command(), "augment", "--nj", "2", "--perturb", "noise", "--keep-clean",
+                           str(small_dir), str(out)], capture_output=True)
+    assert proc.returncode == 1
+    line = one_error_line(proc.stderr, "augment")
+    assert f"{out}/wav/" in line and line.endswith(".wav: cannot write (No space left on device); "
+                                                    "the previous output is unchanged")
+    assert os.listdir(tiny_fs) == []
+
+
+def test_an_os_error_no_tool_caught_is_one_line(run_awe, monkeypatch, tmp_path):
+    """A failing disk met where no reader expected it: one line, status 1; --debug adds
+    the traceback."""
+    import awetools.cli.embed
+
+    def failing_read(*args):
+        raise OSError(errno.EIO, "Input/output error", str(tmp_path / "feats.ark"))
+    monkeypatch.setattr(awetools.cli.embed, "downsample_table", failing_read)
+    args = ["embed", "--downsample", "10", f"ark:{tmp_path / 'feats.ark'}", f"h5:{tmp_path / 'e.h5'}"]
+    rc, _, err = run_awe(args)
+    assert rc == 1 and err == (f"awe embed: error: [Errno 5] Input/output error: "
+                               f"'{tmp_path / 'feats.ark'}'\n")
+    rc, _, err = run_awe(["--debug", *args])
+    assert rc == 1 and "Traceback" in err and err.endswith("Input/output error: "
+                                                           f"'{tmp_path / 'feats.ark'}'\n")
 
 
 # ---- kill -9 of training, then --resume --------------------------------------------------

@@ -28,6 +28,7 @@ from awetools.corpus.verify import Exactness, check_exactness
 from awetools.corpus.verify import read_wav as read_synth_wav
 from awetools.errors import AweError
 from awetools.io.alignments import read_ctm
+from awetools.io.audio import write_wav
 from awetools.io.datadir import DataDir, read_kaldi_table
 from conftest import awe_command
 
@@ -400,7 +401,7 @@ def test_sigint_leaves_no_corpus(text_file, tmp_path, nj):
 
 def test_full_disk_is_a_one_line_error():
     with pytest.raises(AweError, match=r"/dev/full: cannot write \(No space left on device\)"):
-        speak.write_wav(Path("/dev/full"), np.zeros(160000, np.int16))
+        write_wav(Path("/dev/full"), np.zeros(160000, np.int16), SAMPLE_RATE)
 
 
 # ---------------------------------------------------------------- forced alignment

@@ -30,7 +30,7 @@ from awetools.augment.speed import scale_time
 from awetools.errors import AweError
 from awetools.io.alignments import Alignment, read_ctm
 from awetools.io.atomic import atomic_dir, atomic_open
-from awetools.io.audio import read_audio
+from awetools.io.audio import read_audio, write_wav
 from awetools.io.datadir import DataDir, Segment, c_sorted
 from awetools.progress import progress
 from awetools.workers import worker_pool
@@ -106,7 +106,7 @@ def augment_recording(job: Job, context: Context | None = None) -> list[tuple[st
         peak = float(np.max(np.abs(out))) if len(out) else 0.0
         if peak > PEAK:
             out = out * (PEAK / peak)
-        soundfile.write(Path(context.wav_dir) / f"{key}.wav", out, context.rate, subtype="PCM_16")
+        write_wav(Path(context.wav_dir) / f"{key}.wav", out, context.rate)
         written.append((key, len(out)))
     return written
 

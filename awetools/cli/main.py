@@ -3,7 +3,9 @@
 Every subcommand lives in its own module under ``awetools.cli`` (listed in
 :mod:`awetools.cli.commands`) and registers itself on ``app`` or ``eval_app``.
 :func:`main` turns user errors (:class:`awetools.errors.AweError`) into one line on
-stderr and exit status 1, bad usage into exit status 2, and Ctrl-C into 130.
+stderr and exit status 1, bad usage into exit status 2, and Ctrl-C into 130.  An
+``OSError`` that no tool turned into an ``AweError`` (a failing disk, a vanished file)
+is a user's problem too: one line and status 1, its traceback only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -94,10 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         if exc.code == 130:  # typer turns Ctrl-C into a silent exit 130
             print(f"{prog}: interrupted", file=sys.stderr)
         return exc.code if isinstance(exc.code, int) else 1
-    except AweError as exc:
+    except (AweError, OSError) as exc:
         if _state["debug"]:
             traceback.print_exc()
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # h5py's OSErrors span several lines
+        print(f"{prog}: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)

@@ -17,13 +17,9 @@ sequence of calls made on it.  :meth:`Espeak.close` unloads the copy.
 from __future__ import annotations
 
 import _ctypes
-import contextlib
 import ctypes
 import shutil
-import signal
 import tempfile
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from awetools.errors import AweError
+from awetools.interrupts import ctrl_c_deferred
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INIT_PHONEME_EVENTS = 0x0001
@@ -86,28 +83,6 @@ def variant_file(name: str) -> Path:
     if not path.is_file():
         raise AweError(f"eSpeak NG has no voice variant '{name}' ({path})")
     return path
-
-
-@contextlib.contextmanager
-def ctrl_c_deferred() -> Iterator[None]:
-    """Hold Ctrl-C until the block ends.
-
-    A KeyboardInterrupt raised inside the synth callback cannot cross eSpeak's C frames
-    (ctypes would print it and carry on), so during a call into eSpeak SIGINT is only
-    noted, and re-sent to this process afterwards.  Only possible in the main thread.
-    Writers whose cleanup fails on a half-made file (``wave``) use it too.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught = []
-    previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        signal.raise_signal(signal.SIGINT)
 
 
 def _short_temp_dir() -> Path:

@@ -10,19 +10,18 @@ corpus seed and the utterance id.
 
 from __future__ import annotations
 
-import wave
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from awetools.corpus import mbrola
-from awetools.corpus.espeak import Espeak, Synthesis, ctrl_c_deferred, language_files
+from awetools.corpus.espeak import Espeak, Synthesis, language_files
 from awetools.corpus.festival import Request, synthesize, voice_named
 from awetools.corpus.plan import Job
 from awetools.corpus.render import (SAMPLE_RATE, add_noise, assemble, milliseconds, render_words,
                                     to_pcm16)
 from awetools.corpus.speakers import Speaker, TokenVoice, stable_hash, token_voice, voice_definition
+from awetools.io.audio import write_wav
 from awetools.errors import AweError
 
 EDGE_SILENCE = (0.05, 0.15)  # silence before the first and after the last word (s)
@@ -130,21 +129,6 @@ def say_festival(speaker: Speaker, utterances: list[list[str]], rngs: list[np.ra
     return [[next(tokens) for _ in words] for words in utterances], rate
 
 
-def write_wav(path: Path, samples: np.ndarray) -> None:
-    """16 kHz 16-bit mono wav (stdlib ``wave``: no fsync per file, unlike libsndfile).
-
-    Ctrl-C waits for the file to be whole: ``wave`` closing a writer interrupted before its
-    header was set raises its own error, which would replace the interrupt."""
-    try:
-        with ctrl_c_deferred(), open(path, "wb") as handle, wave.open(handle, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(SAMPLE_RATE)
-            out.writeframes(samples.astype("<i2").tobytes())
-    except OSError as exc:
-        raise AweError(f"{path}: cannot write ({exc.strerror or exc})") from None
-
-
 def open_engine(speaker: Speaker) -> Espeak:
     """A fresh eSpeak NG for the speaker: PyPI's, or Debian's for an MBROLA voice."""
     return mbrola.Mbrola() if speaker.engine == "mbrola" else Espeak()
@@ -186,7 +170,7 @@ def run_job(job: Job) -> list[Spoken]:
         samples, spans, words, phones = lay_out(job.speaker, utt.words, tokens,
                                                 [next(audio) for _ in tokens], rng, job.snr)
         if words:
-            write_wav(job.wav_dir / f"{utt.id}.wav", samples)
+            write_wav(job.wav_dir / f"{utt.id}.wav", samples, SAMPLE_RATE)
             done.append(Spoken(utt.id, job.speaker.id, words, spans, len(samples), phones))
     return done
 

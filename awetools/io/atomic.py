@@ -33,6 +33,9 @@ class WriteError(AweError):
         super().__init__(f"{path}: cannot write ({reason}); the previous output is unchanged")
         self.path, self.reason = path, reason
 
+    def __reduce__(self):  # raised in --nj workers: rebuilt from both fields in the parent
+        return type(self), (self.path, self.reason)
+
 
 def _write_errno(exc: BaseException) -> int | None:
     """The write errno of ``exc`` or of an exception it wraps (h5py wraps the C library's)."""

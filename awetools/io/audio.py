@@ -1,4 +1,4 @@
-"""Audio from ``wav.scp`` entries: file paths or Kaldi-style ``command |`` pipes."""
+"""Audio from ``wav.scp`` entries (file paths or Kaldi-style ``command |`` pipes), and wav files out."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import os
 import subprocess
 from functools import lru_cache
 
+from pathlib import Path
+
 import numpy as np
 import soundfile
 from scipy.signal import firwin, resample_poly
 
 from awetools.errors import AweError
+from awetools.interrupts import ctrl_c_deferred
+from awetools.io.atomic import WRITE_ERRNOS, WriteError
 
 
 def read_audio(entry: str, key: str, scp: str = "wav.scp") -> tuple[np.ndarray, int]:
@@ -59,3 +63,25 @@ def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
     if np.issubdtype(samples.dtype, np.floating):
         lowpass = lowpass.astype(samples.dtype)  # as scipy does when it designs the filter
     return resample_poly(samples, target // g, rate // g, window=lowpass).astype(np.float32)
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
+    """Write mono 16-bit PCM: int16 samples as they are, floats in [-1, 1] scaled.
+
+    libsndfile encodes in memory and Python writes the bytes: writing to the file itself,
+    libsndfile reports a full disk only as "System error" (and syncs every file), where
+    Python's write names the errno.  A full disk or read-only file system is a
+    :class:`WriteError`, any other failure a one-line :class:`AweError`; both name ``path``.
+    Ctrl-C waits for the encoding (libsndfile writes to memory through Python callbacks,
+    which would swallow it).
+    """
+    encoded = io.BytesIO()
+    with ctrl_c_deferred():
+        soundfile.write(encoded, samples, rate, subtype="PCM_16", format="WAV")
+    try:
+        with open(path, "wb") as handle:
+            handle.write(encoded.getbuffer())
+    except OSError as exc:
+        if exc.errno in WRITE_ERRNOS:
+            raise WriteError(Path(path), os.strerror(exc.errno)) from None
+        raise AweError(f"{path}: cannot write ({exc.strerror or exc})") from None
