@@ -7,7 +7,8 @@ of them, another corpus such as one with a second synthesis engine), and scored 
 speech it never heard: FSDD's two held-out speakers (theo, yweweler; 1,000 tokens of 10
 English digits, 8 kHz microphone recordings resampled to 16 kHz), by same-different AP
 and SWDP-AP beside DTW and downsampling on the same tokens and features, each vector
-table also normalised per test speaker (``awe embed --speaker-mvn``).  The
+table also normalised per test speaker (``awe embed --speaker-mvn``) and less its mean
+over the scored tokens (``awe embed --subtract-mean``, no speakers needed).  The
 validation set (best epoch) is the corpus's clean dev split of the same languages: no
 real speech and no English is seen before the test.
 
@@ -51,7 +52,7 @@ from pathlib import Path
 
 from awetools.corpus.fsdd import prepare_fsdd
 from awetools.io.datadir import read_kaldi_table
-from awetools.models.speaker_mvn import speaker_normalised_table
+from awetools.models.normalise import mean_subtracted_table, speaker_normalised_table
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "recipes" / "default"
@@ -88,15 +89,23 @@ def samediff(words: Path, table: str, out: Path, *extra) -> dict:
     return json.loads(out.read_text())
 
 
-def embed_and_score(words: Path, table: str, out: Path, *source) -> tuple[dict, dict]:
-    """Same-different scores of ``awe embed SOURCE`` on the test tokens, as embedded and
-    normalised per speaker (``--speaker-mvn``: each test speaker's vectors to zero mean
-    and unit variance, as per-speaker CMVN does for frames)."""
-    vectors, normalised = f"h5:{out}.h5", f"h5:{out}_spkmvn.h5"
+def embed_and_score(words: Path, table: str, out: Path, *source) -> dict[str, dict]:
+    """Same-different scores of ``awe embed SOURCE`` on the test tokens: as embedded
+    (key ``""``), normalised per speaker (``"spkmvn"``: ``--speaker-mvn``, each test
+    speaker's vectors to zero mean and unit variance, as per-speaker CMVN does for frames)
+    and less the mean over all tokens (``"centred"``: ``--subtract-mean``)."""
+    vectors = f"h5:{out}.h5"
     awe("embed", *source, table, vectors)
-    speaker_normalised_table(vectors, normalised, words / "utt2spk")  # what --speaker-mvn does
-    return (samediff(words, vectors, Path(f"{out}.json")),
-            samediff(words, normalised, Path(f"{out}_spkmvn.json")))
+    speaker_normalised_table(vectors, f"h5:{out}_spkmvn.h5", words / "utt2spk")  # what --speaker-mvn does
+    mean_subtracted_table(vectors, f"h5:{out}_centred.h5")  # what --subtract-mean does
+    return {kind: samediff(words, f"h5:{out}{suffix}.h5", Path(f"{out}{suffix}.json"))
+            for kind, suffix in (("", ""), ("spkmvn", "_spkmvn"), ("centred", "_centred"))}
+
+
+def score_fields(scores: dict[str, dict]) -> dict[str, float]:
+    """``fsdd_ap``, ``fsdd_swdp_ap``, ``fsdd_spkmvn_ap``, ... of :func:`embed_and_score`'s scores."""
+    return {f"fsdd_{kind}{'_' if kind else ''}{metric}": round(scores[kind][metric], 4)
+            for kind in scores for metric in ("ap", "swdp_ap")}
 
 
 def languages(corpus: Path, target: str) -> list[str]:
@@ -166,9 +175,8 @@ def main() -> None:
         sys.exit(f"bench/fsdd_transfer.py: {fsdd}/test holds FSDD speakers {','.join(scored)}, "
                  f"not {','.join(sorted(speakers))} (check --speakers, or give another --work)")
     test_words, test_table = words_and_features(fsdd / "test", fsdd, args.nj, feature_options, resample=True)
-    baselines = {}
-    baselines["downsample"], baselines["downsample_spkmvn"] = embed_and_score(
-        test_words, test_table, fsdd / "downsample", "--downsample", 10)
+    baselines = {f"downsample{'_' if kind else ''}{kind}": scores for kind, scores in embed_and_score(
+        test_words, test_table, fsdd / "downsample", "--downsample", 10).items()}
     baselines["dtw"] = samediff(test_words, test_table, fsdd / "dtw.json", "--dtw", "--nj", args.nj)
 
     dev = []
@@ -190,36 +198,35 @@ def main() -> None:
         augment, _, train_extra = augment.partition("|")
         record = train_variant(name, shlex.split(augment), shlex.split(train_extra), args.corpus,
                                args.work / name, valid, args.epochs, args.nj, args.seed, feature_options)
-        scores, normalised = embed_and_score(test_words, test_table, args.work / name / "fsdd", record["model"])
-        record.update(fsdd_ap=round(scores["ap"], 4), fsdd_swdp_ap=round(scores["swdp_ap"], 4),
-                      fsdd_spkmvn_ap=round(normalised["ap"], 4),
-                      fsdd_spkmvn_swdp_ap=round(normalised["swdp_ap"], 4))
+        record.update(score_fields(embed_and_score(test_words, test_table, args.work / name / "fsdd",
+                                                   record["model"])))
         rows.append(record)
         print(f"{name}: FSDD AP {record['fsdd_ap']:.3f} (valid AP {record['valid_ap']:.3f})", file=sys.stderr)
     for spec in args.ensemble:
         name, _, models = spec.partition("=")
         (args.work / name).mkdir(parents=True, exist_ok=True)
-        scores, normalised = embed_and_score(test_words, test_table, args.work / name / "fsdd",
-                                             *models.split(","))
         rows.append({"variant": name, "ensemble": models.split(","), "augment": "", "train_options": "",
                      "train_tokens": None, "epochs": None, "valid_ap": None,
-                     "fsdd_ap": round(scores["ap"], 4), "fsdd_swdp_ap": round(scores["swdp_ap"], 4),
-                     "fsdd_spkmvn_ap": round(normalised["ap"], 4),
-                     "fsdd_spkmvn_swdp_ap": round(normalised["swdp_ap"], 4)})
+                     **score_fields(embed_and_score(test_words, test_table, args.work / name / "fsdd",
+                                                    *models.split(",")))})
         print(f"{name}: FSDD AP {rows[-1]['fsdd_ap']:.3f} (ensemble of {len(models.split(','))})", file=sys.stderr)
 
-    dtw, down, down_mvn = baselines["dtw"], baselines["downsample"], baselines["downsample_spkmvn"]
+    dtw, down = baselines["dtw"], baselines["downsample"]
+    down_mvn, down_centred = baselines["downsample_spkmvn"], baselines["downsample_centred"]
     print("| variant | awe augment | train-phonetic | train tokens | epochs | valid AP (synthetic) | "
-          "FSDD AP | FSDD SWDP-AP | speaker MVN: AP | SWDP-AP |\n|---|---|---|---|---|---|---|---|---|---|")
+          "FSDD AP | FSDD SWDP-AP | speaker MVN: AP | SWDP-AP | less the mean: AP | SWDP-AP |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         trained = (f"{r['train_tokens']:,} | {r['epochs']} | {r['valid_ap']:.3f}" if "ensemble" not in r
                    else f"ensemble of {len(r['ensemble'])} | - | -")
         print(f"| {r['variant']} | `{r['augment'] or '-'}` | `{r['train_options'] or '-'}` | "
               f"{trained} | {r['fsdd_ap']:.3f} | "
-              f"{r['fsdd_swdp_ap']:.3f} | {r['fsdd_spkmvn_ap']:.3f} | {r['fsdd_spkmvn_swdp_ap']:.3f} |")
-    print(f"| DTW on the same features | | | | | | {dtw['ap']:.3f} | {dtw['swdp_ap']:.3f} | - | - |")
+              f"{r['fsdd_swdp_ap']:.3f} | {r['fsdd_spkmvn_ap']:.3f} | {r['fsdd_spkmvn_swdp_ap']:.3f} | "
+              f"{r['fsdd_centred_ap']:.3f} | {r['fsdd_centred_swdp_ap']:.3f} |")
+    print(f"| DTW on the same features | | | | | | {dtw['ap']:.3f} | {dtw['swdp_ap']:.3f} | - | - | - | - |")
     print(f"| downsampling (10 frames) | | | | | | {down['ap']:.3f} | {down['swdp_ap']:.3f} | "
-          f"{down_mvn['ap']:.3f} | {down_mvn['swdp_ap']:.3f} |")
+          f"{down_mvn['ap']:.3f} | {down_mvn['swdp_ap']:.3f} | {down_centred['ap']:.3f} | "
+          f"{down_centred['swdp_ap']:.3f} |")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({
         "corpus": str(args.corpus), "seed": args.seed, "feature_options": args.feature_options,

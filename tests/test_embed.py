@@ -172,3 +172,21 @@ def test_cli_speaker_mvn(tmp_path, run_awe):
                           f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'p.h5'}"])
     assert rc == 1 and "part: no speaker for segment 's1'" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "p.h5").exists()
+
+
+def test_cli_subtract_mean(tmp_path, run_awe):
+    """Segment i is segment 0 plus i in every dimension, so less the mean of the 4
+    segments it is i - 1.5 in every dimension."""
+    with open_writer(f"ark:{tmp_path / 'f.ark'}") as out:
+        for i in range(4):
+            out.write(f"s{i}", np.full((4, 2), float(i), np.float32) + np.arange(4)[:, None])
+    rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean", f"ark:{tmp_path / 'f.ark'}",
+                          f"h5:{tmp_path / 'o.h5'}"])
+    assert rc == 0 and "less their mean" in err, err
+    keys, x = read_vectors(f"h5:{tmp_path / 'o.h5'}")
+    assert keys == ["s0", "s1", "s2", "s3"]
+    np.testing.assert_allclose(x, np.repeat(np.arange(4.0)[:, None] - 1.5, 4, axis=1), rtol=1e-6)
+    (tmp_path / "utt2spk").write_text("s0 A\ns1 A\ns2 B\ns3 B\n")
+    rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean", "--speaker-mvn",
+                          tmp_path / "utt2spk", f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'p.h5'}"])
+    assert rc == 2 and "give one of the two" in err and not (tmp_path / "p.h5").exists()

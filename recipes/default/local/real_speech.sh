@@ -6,14 +6,15 @@
 # given, and scored by same-different AP and SWDP-AP beside the downsampling and DTW
 # baselines on the same tokens and features.  Every vector table is also scored after
 # per-speaker mean and variance normalisation (awe embed --speaker-mvn: a test speaker's
-# offset in the embedding space taken away, as per-speaker CMVN does for frames).
-# Writes EXP/results/fsdd_NAME.json and fsdd_NAME_spkmvn.json.
+# offset in the embedding space taken away, as per-speaker CMVN does for frames) and less
+# its mean over all the tokens (awe embed --subtract-mean: no speakers needed).
+# Writes EXP/results/fsdd_NAME.json, fsdd_NAME_spkmvn.json and fsdd_NAME_centred.json.
 #
 # Usage: local/real_speech.sh EXP_DIR FSDD_RECORDINGS MFCC_CONF NJ NAME=MODEL_DIR...
 # Example: local/real_speech.sh exp/small $AWE_SHARED_DATA/fsdd/recordings conf/mfcc.conf 2 \
 #            multilingual=exp/small/phonetic_multilingual
 set -euo pipefail
-[ $# -ge 5 ] || { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -ge 5 ] || { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 exp=$1 fsdd=$2 mfcc_conf=$3 nj=$4; shift 4
 [ -d "$fsdd" ] || { echo "$0: no such FSDD directory '$fsdd' (set AWE_SHARED_DATA)" >&2; exit 1; }
 data=$exp/fsdd
@@ -28,12 +29,13 @@ awe featurize --config "$mfcc_conf" --resample --nj "$nj" "$data/test_words" \
 
 mkdir -p "$exp/results"
 args=(--labels "$data/test_words/text" --utt2spk "$data/test_words/utt2spk")
-embed_and_score() {  # NAME EMBED_SOURCE...: as embedded, and normalised per speaker
+embed_and_score() {  # NAME EMBED_SOURCE...: as embedded, normalised per speaker, less the mean
   local name=$1; shift
   awe embed --nj "$nj" "$@" "scp:$data/feats.scp" "h5:$data/embed_$name.h5"
   awe embed --nj "$nj" --speaker-mvn "$data/test_words/utt2spk" "$@" "scp:$data/feats.scp" \
     "h5:$data/embed_${name}_spkmvn.h5"
-  for table in "$name" "${name}_spkmvn"; do
+  awe embed --nj "$nj" --subtract-mean "$@" "scp:$data/feats.scp" "h5:$data/embed_${name}_centred.h5"
+  for table in "$name" "${name}_spkmvn" "${name}_centred"; do
     echo -n "fsdd $table: "
     awe eval samediff "${args[@]}" --json "$exp/results/fsdd_$table.json" "h5:$data/embed_$table.h5"
   done
