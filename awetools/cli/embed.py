@@ -41,9 +41,9 @@ def embed_command(
     --subtract-mean or --speaker-mvn, and --context, transform the whole table once it is
     embedded, in that order.  Several phonetic model dirs make an ensemble: each model's
     vectors are scaled to unit length and concatenated (then to unit length), so the
-    cosine similarity of two segments is the mean of the models'.  Works as a pipe stage (ark:- in and out).  A
-    model is rebuilt from config.json and its weights loaded with weights_only=True:
-    loading a model never executes code.
+    cosine similarity of two segments is the mean of the models'.  Works as a pipe stage
+    (ark:- in and out).  A model is rebuilt from config.json and its weights loaded with
+    weights_only=True: loading a model never executes code.
 
     Example:
 
