@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from awetools.io.tables import open_writer, read_matrices, read_vectors
+from awetools.io.tables import open_writer, read_matrices, read_vectors, write_vectors
 from awetools.models.awe import ModelConfig, build_model
 from awetools.models.embed import downsample, embed_matrices, embed_table
 from awetools.models.modeldir import CONFIG, WEIGHTS, format_header, load_model, save_weights, write_json
@@ -189,4 +189,30 @@ def test_cli_subtract_mean(tmp_path, run_awe):
     (tmp_path / "utt2spk").write_text("s0 A\ns1 A\ns2 B\ns3 B\n")
     rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean", "--speaker-mvn",
                           tmp_path / "utt2spk", f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'p.h5'}"])
-    assert rc == 2 and "give one of the two" in err and not (tmp_path / "p.h5").exists()
+    assert rc == 2 and "give one of --subtract-mean" in err and not (tmp_path / "p.h5").exists()
+
+
+def test_cli_subtract_mean_of_another_table(tmp_path, run_awe):
+    """Segment i is segment 0 plus i in every dimension; less the mean of a reference table
+    of vectors 1 and 5 in every dimension (mean 3), segment i of the 2 x 2 downsampling
+    lies at segment 0's values plus i - 3."""
+    with open_writer(f"ark:{tmp_path / 'f.ark'}") as out:
+        for i in range(4):
+            out.write(f"s{i}", np.full((4, 2), float(i), np.float32) + np.arange(4)[:, None])
+    rc, _, err = run_awe(["embed", "--downsample", "2", f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'raw.h5'}"])
+    assert rc == 0, err
+    _, raw = read_vectors(f"h5:{tmp_path / 'raw.h5'}")
+    write_vectors(f"h5:{tmp_path / 'ref.h5'}", ["a", "b"], np.array([[1.0] * 4, [5.0] * 4], np.float32))
+    rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean-of", f"h5:{tmp_path / 'ref.h5'}",
+                          f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'o.h5'}"])
+    assert rc == 0 and "less the mean of h5:" in err, err
+    np.testing.assert_allclose(read_vectors(f"h5:{tmp_path / 'o.h5'}")[1], raw - 3.0, rtol=1e-6)
+    write_vectors(f"h5:{tmp_path / 'ref3.h5'}", ["a"], np.ones((1, 3), np.float32))
+    rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean-of", f"h5:{tmp_path / 'ref3.h5'}",
+                          f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'p.h5'}"])
+    assert rc == 1 and err == (f"awe embed: error: h5:{tmp_path / 'ref3.h5'}: vectors of dim 3, but the "
+                               "embedded ones have dim 4 (embed both with the same models)\n")
+    assert not (tmp_path / "p.h5").exists()
+    rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean", "--subtract-mean-of",
+                          f"h5:{tmp_path / 'ref.h5'}", f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'p.h5'}"])
+    assert rc == 2 and "give one of --subtract-mean" in err and not (tmp_path / "p.h5").exists()

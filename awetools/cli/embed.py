@@ -27,6 +27,7 @@ def embed_command(
     nj: int = typer.Option(1, "--nj", help="CPU processes, one thread each (worth it for large inputs: each worker starts in a few seconds)."),
     speaker_mvn: Path | None = typer.Option(None, "--speaker-mvn", metavar="UTT2SPK", help="Normalise the vectors per speaker of UTT2SPK ('<segment> <speaker>', e.g. a word-segment dir's utt2spk): zero mean, unit variance per dimension (input AWEs of semantic models; phonetic AWEs of unseen speakers)."),
     subtract_mean: bool = typer.Option(False, "--subtract-mean", help="Subtract the mean vector of the whole table from every vector (Kaldi's ivector-subtract-global-mean; needs no speakers): phonetic AWEs of speech unlike the training data, e.g. a synthetic-speech model on real recordings."),
+    subtract_mean_of: str | None = typer.Option(None, "--subtract-mean-of", metavar="RSPECIFIER", help="As --subtract-mean, with the mean of the vector table RSPECIFIER (embedded by the same models) instead of the table's own: a search collection's mean for its queries, or one taken on unlabelled speech of the same kind for tables too small to have their own."),
     context: Path | None = typer.Option(None, "--context", metavar="WORDS_DIR", help="Join each vector with the mean vector of its neighbours in the utterance (seg2utt, seg2pos of the word-segment dir WORDS_DIR), both centred per speaker (its utt2spk): contextual semantic AWEs, which tell apart sound-alike words a cluster-skipgram space merges."),
     context_window: int = typer.Option(5, "--context-window", metavar="N", help="With --context: neighbours within N word positions (the skipgram's window)."),
     context_weight: float = typer.Option(0.5, "--context-weight", metavar="W", help="With --context: (1 - W) x the segment's centred unit vector + W x its context's (0: centred vectors only; 1: the context alone)."),
@@ -38,8 +39,8 @@ def embed_command(
     Usage: awe embed [options] MODEL_DIR [MODEL_DIR ...] RSPECIFIER WSPECIFIER
            awe embed --downsample N RSPECIFIER WSPECIFIER
 
-    --subtract-mean or --speaker-mvn, and --context, transform the whole table once it is
-    embedded, in that order.  Several phonetic model dirs make an ensemble: each model's
+    --subtract-mean (-of) or --speaker-mvn, and --context, transform the whole table once
+    it is embedded, in that order.  Several phonetic model dirs make an ensemble: each model's
     vectors are scaled to unit length and concatenated (then to unit length), so the
     cosine similarity of two segments is the mean of the models'.  Works as a pipe stage
     (ark:- in and out).  A model is rebuilt from config.json and its weights loaded with
@@ -53,6 +54,7 @@ def embed_command(
       awe embed --output meaning exp/meaning scp:feats/test.scp h5:emb/test_glove_space.h5
       awe embed --speaker-mvn data/train_words/utt2spk exp/phon scp:feats/train.scp h5:emb/train_spk.h5
       awe embed --subtract-mean exp/phon scp:feats/real.scp h5:emb/real_centred.h5
+      awe embed --subtract-mean-of h5:emb/collection.h5 exp/phon scp:feats/queries.scp h5:emb/queries_centred.h5
       awe embed exp/phon_seed0 exp/phon_seed1 exp/phon_seed2 scp:feats/test.scp h5:emb/test_ens.h5
       awe embed exp/cluster_skipgram h5:exp/clusters/soft.h5 h5:emb/semantic.h5   # soft labels in
       awe embed --context data/train_words exp/cluster_skipgram h5:emb/phon.h5 h5:emb/contextual.h5
@@ -74,12 +76,15 @@ def embed_command(
                                  param_hint="--output")
     if context_window < 1 or not 0.0 <= context_weight <= 1.0:
         raise typer.BadParameter("--context-window must be >= 1 and --context-weight in [0, 1]")
-    if subtract_mean and speaker_mvn is not None:
-        raise typer.BadParameter("--speaker-mvn already subtracts each speaker's mean; give one of the two",
-                                 param_hint="--subtract-mean")
+    if sum([subtract_mean, subtract_mean_of is not None, speaker_mvn is not None]) > 1:
+        raise typer.BadParameter("give one of --subtract-mean, --subtract-mean-of and --speaker-mvn "
+                                 "(which already subtracts each speaker's mean)", param_hint="--subtract-mean")
     transforms = []  # whole-table steps after embedding: they need every segment at once
     if subtract_mean:
         transforms.append((mean_subtracted_table, "less their mean"))
+    if subtract_mean_of is not None:
+        transforms.append((lambda src, dst: mean_subtracted_table(src, dst, subtract_mean_of),
+                           f"less the mean of {subtract_mean_of}"))
     if speaker_mvn is not None:
         transforms.append((lambda src, dst: speaker_normalised_table(src, dst, speaker_mvn),
                            f"normalised per speaker of {speaker_mvn}"))
