@@ -190,6 +190,13 @@ def test_cli_subtract_mean(tmp_path, run_awe):
     rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean", "--speaker-mvn",
                           tmp_path / "utt2spk", f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'p.h5'}"])
     assert rc == 2 and "give one of --subtract-mean" in err and not (tmp_path / "p.h5").exists()
+    with open_writer(f"ark:{tmp_path / 'one.ark'}") as out:
+        out.write("s0", np.ones((4, 2), np.float32))
+    rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean", f"ark:{tmp_path / 'one.ark'}",
+                          f"h5:{tmp_path / 'p.h5'}"])
+    assert rc == 1 and err == (f"awe embed: error: ark:{tmp_path / 'one.ark'}: a single segment is zero less "
+                               "its own mean (--subtract-mean-of takes the mean of a larger table)\n")
+    assert not (tmp_path / "p.h5").exists()
 
 
 def test_cli_subtract_mean_of_another_table(tmp_path, run_awe):

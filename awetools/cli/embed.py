@@ -10,6 +10,7 @@ import torch
 import typer
 
 from awetools.cli.main import app
+from awetools.errors import AweError
 from awetools.models.device import resolve_device
 from awetools.models.embed import downsample_table, embed_table
 from awetools.models.normalise import mean_subtracted_table, speaker_normalised_table
@@ -95,7 +96,10 @@ def embed_command(
     if transforms:
         with tempfile.TemporaryDirectory(prefix="awe-embed-") as tmp:
             source = f"h5:{Path(tmp) / 'raw.h5'}"
-            _embed(args[:-1] + [source], downsample, batch_size, device, nj, output)
+            embedded, _ = _embed(args[:-1] + [source], downsample, batch_size, device, nj, output)
+            if subtract_mean and embedded < 2:
+                raise AweError(f"{args[-2]}: a single segment is zero less its own mean "
+                               "(--subtract-mean-of takes the mean of a larger table)")
             for step, (transform, _) in enumerate(transforms):
                 target = args[-1] if step == len(transforms) - 1 else f"h5:{Path(tmp) / f'step{step}.h5'}"
                 count = transform(source, target)
