@@ -7,10 +7,12 @@ speaker's segments, as per-speaker CMVN does for frames) takes the speaker's off
 The same holds for phonetic AWEs of speakers a model never heard: on real speech (FSDD)
 it raises same-different AP by 0.03-0.05 for models trained on synthetic speech.
 
-Subtracting the table's mean vector, as Kaldi's ``ivector-subtract-global-mean`` does for
-speaker embeddings, needs no speakers at all: speech unlike a model's training data lands
-in a narrow cone around a shared direction, and cosine similarities measured around the
-cone's centre rank tokens better than around the origin.
+Subtracting a mean vector, as Kaldi's ``ivector-subtract-global-mean`` does for speaker
+embeddings, needs no speakers at all: cosine similarities are then measured from the
+centroid of the words being compared instead of the origin, which on real speech a
+synthetic-trained model never heard ranks tokens better.  The mean must come from speech
+of the same vocabulary (the table itself, or a search collection for its queries): on
+FSDD a mean of other words lowers AP.
 """
 
 from __future__ import annotations
