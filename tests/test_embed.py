@@ -220,6 +220,10 @@ def test_cli_subtract_mean_of_another_table(tmp_path, run_awe):
     assert rc == 1 and err == (f"awe embed: error: h5:{tmp_path / 'ref3.h5'}: vectors of dim 3, but the "
                                "embedded ones have dim 4 (embed both with the same models)\n")
     assert not (tmp_path / "p.h5").exists()
+    rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean-of", f"h5:{tmp_path / 'none.h5'}",
+                          f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'p.h5'}"])
+    assert rc == 1 and err == f"awe embed: error: {tmp_path / 'none.h5'}: no such HDF5 file\n"
+    assert not (tmp_path / "p.h5").exists()
     rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean", "--subtract-mean-of",
                           f"h5:{tmp_path / 'ref.h5'}", f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'p.h5'}"])
     assert rc == 2 and "give one of --subtract-mean" in err and not (tmp_path / "p.h5").exists()

@@ -13,7 +13,7 @@ from awetools.cli.main import app
 from awetools.errors import AweError
 from awetools.models.device import resolve_device
 from awetools.models.embed import downsample_table, embed_table
-from awetools.models.normalise import mean_subtracted_table, speaker_normalised_table
+from awetools.models.normalise import mean_subtracted_table, speaker_normalised_table, table_mean
 from awetools.semantic.contextual import contextual_table, load_word_segments
 from awetools.semantic.embed import embed_semantic_table
 from awetools.semantic.modeldir import is_semantic_model
@@ -84,7 +84,8 @@ def embed_command(
     if subtract_mean:
         transforms.append((mean_subtracted_table, "less their mean"))
     if subtract_mean_of is not None:
-        transforms.append((lambda src, dst: mean_subtracted_table(src, dst, subtract_mean_of),
+        reference = table_mean(subtract_mean_of)  # read before the (long) embedding
+        transforms.append((lambda src, dst: mean_subtracted_table(src, dst, reference, subtract_mean_of),
                            f"less the mean of {subtract_mean_of}"))
     if speaker_mvn is not None:
         transforms.append((lambda src, dst: speaker_normalised_table(src, dst, speaker_mvn),

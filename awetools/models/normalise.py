@@ -39,18 +39,21 @@ def speaker_normalised_table(rspecifier: str, wspecifier: str, utt2spk: str | Pa
     return len(keys)
 
 
-def mean_subtracted_table(rspecifier: str, wspecifier: str, mean_of: str | None = None) -> int:
-    """Write the vectors of ``rspecifier`` less a mean vector: their own, or that of the
-    vector table ``mean_of`` (e.g. a search collection's, for its queries); returns the count."""
+def table_mean(rspecifier: str) -> np.ndarray:
+    """The mean vector (float64) of a vector table, e.g. a search collection's."""
+    return read_vectors(rspecifier)[1].astype(np.float64).mean(axis=0)
+
+
+def mean_subtracted_table(rspecifier: str, wspecifier: str, mean: np.ndarray | None = None,
+                          mean_of: str = "") -> int:
+    """Write the vectors of ``rspecifier`` less a mean vector: their own, or ``mean`` (the
+    :func:`table_mean` of the table ``mean_of``, named in errors); returns the count."""
     keys, x = read_vectors(rspecifier)
     x64 = x.astype(np.float64)
-    if mean_of is None:
+    if mean is None:
         mean = x64.mean(axis=0)
-    else:
-        _, reference = read_vectors(mean_of)
-        if reference.shape[1] != x.shape[1]:
-            raise AweError(f"{mean_of}: vectors of dim {reference.shape[1]}, but the embedded ones "
-                           f"have dim {x.shape[1]} (embed both with the same models)")
-        mean = reference.astype(np.float64).mean(axis=0)
+    elif len(mean) != x.shape[1]:
+        raise AweError(f"{mean_of}: vectors of dim {len(mean)}, but the embedded ones "
+                       f"have dim {x.shape[1]} (embed both with the same models)")
     write_vectors(wspecifier, keys, (x64 - mean).astype(np.float32))
     return len(keys)
