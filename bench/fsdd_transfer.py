@@ -7,8 +7,8 @@ of them, another corpus such as one with a second synthesis engine), and scored 
 speech it never heard: FSDD's two held-out speakers (theo, yweweler; 1,000 tokens of 10
 English digits, 8 kHz microphone recordings resampled to 16 kHz), by same-different AP
 and SWDP-AP beside DTW and downsampling on the same tokens and features, each vector
-table also normalised per test speaker (``awe embed --speaker-mvn``) and less its mean
-over the scored tokens (``awe embed --subtract-mean``, no speakers needed).  The
+table also normalised per test speaker (``awe normalise --speaker-mvn``) and less its mean
+over the scored tokens (``awe normalise --subtract-mean``, no speakers needed).  The
 validation set (best epoch) is the corpus's clean dev split of the same languages: no
 real speech and no English is seen before the test.
 
@@ -52,7 +52,6 @@ from pathlib import Path
 
 from awetools.corpus.fsdd import prepare_fsdd
 from awetools.io.datadir import read_kaldi_table
-from awetools.models.normalise import mean_subtracted_table, speaker_normalised_table
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "recipes" / "default"
@@ -91,13 +90,13 @@ def samediff(words: Path, table: str, out: Path, *extra) -> dict:
 
 def embed_and_score(words: Path, table: str, out: Path, *source) -> dict[str, dict]:
     """Same-different scores of ``awe embed SOURCE`` on the test tokens: as embedded
-    (key ``""``), normalised per speaker (``"spkmvn"``: ``--speaker-mvn``, each test
-    speaker's vectors to zero mean and unit variance, as per-speaker CMVN does for frames)
-    and less the mean over all tokens (``"centred"``: ``--subtract-mean``)."""
+    (key ``""``), normalised per speaker (``"spkmvn"``: ``awe normalise --speaker-mvn``,
+    each test speaker's vectors to zero mean and unit variance, as per-speaker CMVN does
+    for frames) and less the mean over all tokens (``"centred"``: ``--subtract-mean``)."""
     vectors = f"h5:{out}.h5"
     awe("embed", *source, table, vectors)
-    speaker_normalised_table(vectors, f"h5:{out}_spkmvn.h5", words / "utt2spk")  # what --speaker-mvn does
-    mean_subtracted_table(vectors, f"h5:{out}_centred.h5")  # what --subtract-mean does
+    awe("normalise", "--speaker-mvn", words / "utt2spk", vectors, f"h5:{out}_spkmvn.h5")
+    awe("normalise", "--subtract-mean", vectors, f"h5:{out}_centred.h5")
     return {kind: samediff(words, f"h5:{out}{suffix}.h5", Path(f"{out}{suffix}.json"))
             for kind, suffix in (("", ""), ("spkmvn", "_spkmvn"), ("centred", "_centred"))}
 

@@ -114,7 +114,7 @@ def test_cli_context_bad_input(words, run_awe):
     (words / "words" / "seg2pos").write_text("U-0 0\nU-1 1\nU-2 2\n")
     rc, _, err = run_awe(["embed", "--downsample", "1", "--context", words / "words", *args])
     assert rc == 1 and len(err.strip().splitlines()) == 1
-    assert "words: segment 'V-0' of" in err and "is not in seg2utt, seg2pos and utt2spk" in err
+    assert f"words: segment 'V-0' of ark:{words / 'f.ark'} is not in seg2utt, seg2pos and utt2spk" in err
     (words / "words" / "seg2pos").unlink()
     rc, _, err = run_awe(["embed", "--downsample", "1", "--context", words / "words", *args])
     assert rc == 1 and "data directory has no 'seg2pos'" in err

@@ -217,8 +217,8 @@ def test_cli_subtract_mean_of_another_table(tmp_path, run_awe):
     write_vectors(f"h5:{tmp_path / 'ref3.h5'}", ["a"], np.ones((1, 3), np.float32))
     rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean-of", f"h5:{tmp_path / 'ref3.h5'}",
                           f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'p.h5'}"])
-    assert rc == 1 and err == (f"awe embed: error: h5:{tmp_path / 'ref3.h5'}: vectors of dim 3, but the "
-                               "embedded ones have dim 4 (embed both with the same models)\n")
+    assert rc == 1 and err == (f"awe embed: error: h5:{tmp_path / 'ref3.h5'}: vectors of dim 3, but "
+                               f"ark:{tmp_path / 'f.ark'}'s are of dim 4 (both must come from the same models)\n")
     assert not (tmp_path / "p.h5").exists()
     rc, _, err = run_awe(["embed", "--downsample", "2", "--subtract-mean-of", f"h5:{tmp_path / 'none.h5'}",
                           f"ark:{tmp_path / 'f.ark'}", f"h5:{tmp_path / 'p.h5'}"])

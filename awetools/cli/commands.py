@@ -16,6 +16,7 @@ COMMANDS = {
     "featurize": "featurize",
     "train-phonetic": "train_phonetic",
     "embed": "embed",
+    "normalise": "normalise",
     "cluster": "cluster",
     "train-skipgram": "train_skipgram",
     "align": "align",

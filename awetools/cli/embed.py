@@ -10,13 +10,13 @@ import torch
 import typer
 
 from awetools.cli.main import app
-from awetools.errors import AweError
+from awetools.cli.vector_options import (CONTEXT, CONTEXT_WEIGHT, CONTEXT_WINDOW, SPEAKER_MVN,
+                                         SUBTRACT_MEAN, SUBTRACT_MEAN_OF, chain_of_options)
 from awetools.models.device import resolve_device
 from awetools.models.embed import downsample_table, embed_table
-from awetools.models.normalise import mean_subtracted_table, speaker_normalised_table, table_mean
-from awetools.semantic.contextual import contextual_table, load_word_segments
 from awetools.semantic.embed import embed_semantic_table
 from awetools.semantic.modeldir import is_semantic_model
+from awetools.vector_transforms import describe, transform_table
 
 
 @app.command("embed")
@@ -26,12 +26,12 @@ def embed_command(
     batch_size: int = typer.Option(256, "--batch-size", help="Segments per batch (batches are sorted by length)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     nj: int = typer.Option(1, "--nj", help="CPU processes, one thread each (worth it for large inputs: each worker starts in a few seconds)."),
-    speaker_mvn: Path | None = typer.Option(None, "--speaker-mvn", metavar="UTT2SPK", help="Normalise the vectors per speaker of UTT2SPK ('<segment> <speaker>', e.g. a word-segment dir's utt2spk): zero mean, unit variance per dimension (input AWEs of semantic models; phonetic AWEs of unseen speakers)."),
-    subtract_mean: bool = typer.Option(False, "--subtract-mean", help="Subtract the mean vector of the whole table from every vector (Kaldi's ivector-subtract-global-mean; needs no speakers): cosines measured from the centroid of the words compared, e.g. a synthetic-speech model on real recordings."),
-    subtract_mean_of: str | None = typer.Option(None, "--subtract-mean-of", metavar="RSPECIFIER", help="As --subtract-mean, with the mean of the vector table RSPECIFIER (embedded by the same models, covering the same vocabulary) instead of the table's own: a search collection's mean for its queries, even a single one."),
-    context: Path | None = typer.Option(None, "--context", metavar="WORDS_DIR", help="Join each vector with the mean vector of its neighbours in the utterance (seg2utt, seg2pos of the word-segment dir WORDS_DIR), both centred per speaker (its utt2spk): contextual semantic AWEs, which tell apart sound-alike words a cluster-skipgram space merges."),
-    context_window: int = typer.Option(5, "--context-window", metavar="N", help="With --context: neighbours within N word positions (the skipgram's window)."),
-    context_weight: float = typer.Option(0.5, "--context-weight", metavar="W", help="With --context: (1 - W) x the segment's centred unit vector + W x its context's (0: centred vectors only; 1: the context alone)."),
+    speaker_mvn: Path | None = SPEAKER_MVN,
+    subtract_mean: bool = SUBTRACT_MEAN,
+    subtract_mean_of: str | None = SUBTRACT_MEAN_OF,
+    context: Path | None = CONTEXT,
+    context_window: int = CONTEXT_WINDOW,
+    context_weight: float = CONTEXT_WEIGHT,
     output: str = typer.Option("embedding", "--output", help="embedding, or meaning: a multitask model's regressed word vectors (the text-vector space; for awe eval translate)."),
 ) -> None:
     """Embed every feature matrix of a table: one vector per segment, in input order.
@@ -41,8 +41,9 @@ def embed_command(
            awe embed --downsample N RSPECIFIER WSPECIFIER
 
     --subtract-mean (-of) or --speaker-mvn, and --context, transform the whole table once
-    it is embedded, in that order.  Several phonetic model dirs make an ensemble: each model's
-    vectors are scaled to unit length and concatenated (then to unit length), so the
+    it is embedded, in that order (awe normalise does the same to a table embedded
+    earlier).  Several phonetic model dirs make an ensemble: each model's vectors are
+    scaled to unit length and concatenated (then to unit length), so the
     cosine similarity of two segments is the mean of the models'.  Works as a pipe stage
     (ark:- in and out).  A model is rebuilt from config.json and its weights loaded with
     weights_only=True: loading a model never executes code.
@@ -75,37 +76,14 @@ def embed_command(
     if output != "embedding" and (downsample is not None or is_semantic_model(args[0])):
         raise typer.BadParameter("only a phonetic (multitask) model has other outputs",
                                  param_hint="--output")
-    if context_window < 1 or not 0.0 <= context_weight <= 1.0:
-        raise typer.BadParameter("--context-window must be >= 1 and --context-weight in [0, 1]")
-    if sum([subtract_mean, subtract_mean_of is not None, speaker_mvn is not None]) > 1:
-        raise typer.BadParameter("give one of --subtract-mean, --subtract-mean-of and --speaker-mvn "
-                                 "(which already subtracts each speaker's mean)", param_hint="--subtract-mean")
-    transforms = []  # whole-table steps after embedding: they need every segment at once
-    if subtract_mean:
-        transforms.append((mean_subtracted_table, "less their mean"))
-    if subtract_mean_of is not None:
-        reference = table_mean(subtract_mean_of)  # read before the (long) embedding
-        transforms.append((lambda src, dst: mean_subtracted_table(src, dst, reference, subtract_mean_of),
-                           f"less the mean of {subtract_mean_of}"))
-    if speaker_mvn is not None:
-        transforms.append((lambda src, dst: speaker_normalised_table(src, dst, speaker_mvn),
-                           f"normalised per speaker of {speaker_mvn}"))
-    if context is not None:
-        words = load_word_segments(context)  # checked before the (long) embedding
-        transforms.append((lambda src, dst: contextual_table(src, dst, words, context_window, context_weight),
-                           f"with their context in {context} (window {context_window}, weight {context_weight})"))
-    if transforms:
+    chain = chain_of_options(subtract_mean, subtract_mean_of, speaker_mvn, context, context_window,
+                             context_weight)  # read before the (long) embedding
+    if chain:  # whole-table steps after embedding: they need every segment at once
         with tempfile.TemporaryDirectory(prefix="awe-embed-") as tmp:
-            source = f"h5:{Path(tmp) / 'raw.h5'}"
-            embedded, _ = _embed(args[:-1] + [source], downsample, batch_size, device, nj, output)
-            if subtract_mean and embedded < 2:
-                raise AweError(f"{args[-2]}: a single segment is zero less its own mean "
-                               "(--subtract-mean-of takes the mean of a larger table)")
-            for step, (transform, _) in enumerate(transforms):
-                target = args[-1] if step == len(transforms) - 1 else f"h5:{Path(tmp) / f'step{step}.h5'}"
-                count = transform(source, target)
-                source = target
-        what = ", ".join(description for _, description in transforms)
+            embedded = f"h5:{Path(tmp) / 'embedded.h5'}"
+            _, how = _embed(args[:-1] + [embedded], downsample, batch_size, device, nj, output)
+            count = transform_table(embedded, args[-1], chain, name=args[-2])
+        what = f"{how}, {describe(chain)}"
     else:
         count, what = _embed(args, downsample, batch_size, device, nj, output)
     print(f"awe embed: wrote {count} vectors {what} to {args[-1]}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Whole-table normalisation of segment vectors (``awe embed --speaker-mvn``, ``--subtract-mean``).
+"""Normalisation of a whole table of segment vectors (``--speaker-mvn``, ``--subtract-mean``
+of ``awe embed`` and ``awe normalise``).
 
 Speaker leaks into every semantic space trained on AWEs: context segments share the
 centre's speaker, so "same speaker" is the easiest context signal to learn.  Normalising
@@ -24,19 +25,16 @@ import numpy as np
 from awetools.errors import AweError
 from awetools.features.segments import group_mvn
 from awetools.io.datadir import read_kaldi_table
-from awetools.io.tables import read_vectors, write_vectors
+from awetools.io.tables import read_vectors
 
 
-def speaker_normalised_table(rspecifier: str, wspecifier: str, utt2spk: str | Path) -> int:
-    """Write the vectors of ``rspecifier`` normalised per speaker of ``utt2spk``
-    (``<segment> <speaker>``); returns the count."""
-    keys, x = read_vectors(rspecifier)
+def speaker_normalised(keys: list[str], x: np.ndarray, utt2spk: str | Path) -> np.ndarray:
+    """``x`` (one row per key) normalised per speaker of ``utt2spk`` (``<segment> <speaker>``)."""
     speaker_of = read_kaldi_table(utt2spk, check_sorted=False)
     missing = next((k for k in keys if k not in speaker_of), None)
     if missing is not None:
         raise AweError(f"{utt2spk}: no speaker for segment '{missing}' (--speaker-mvn needs one per segment)")
-    write_vectors(wspecifier, keys, group_mvn(x, np.array([speaker_of[k] for k in keys])))
-    return len(keys)
+    return group_mvn(x, np.array([speaker_of[k] for k in keys]))
 
 
 def table_mean(rspecifier: str) -> np.ndarray:
@@ -44,16 +42,17 @@ def table_mean(rspecifier: str) -> np.ndarray:
     return read_vectors(rspecifier)[1].astype(np.float64).mean(axis=0)
 
 
-def mean_subtracted_table(rspecifier: str, wspecifier: str, mean: np.ndarray | None = None,
-                          mean_of: str = "") -> int:
-    """Write the vectors of ``rspecifier`` less a mean vector: their own, or ``mean`` (the
-    :func:`table_mean` of the table ``mean_of``, named in errors); returns the count."""
-    keys, x = read_vectors(rspecifier)
+def mean_subtracted(x: np.ndarray, name: str, mean: np.ndarray | None = None,
+                    mean_of: str = "") -> np.ndarray:
+    """``x`` less a mean vector: its own (the table ``name`` needs two rows), or ``mean``
+    (the :func:`table_mean` of the table ``mean_of``, named in errors)."""
     x64 = x.astype(np.float64)
     if mean is None:
+        if len(x) < 2:
+            raise AweError(f"{name}: a single segment is zero less its own mean "
+                           "(--subtract-mean-of takes the mean of a larger table)")
         mean = x64.mean(axis=0)
     elif len(mean) != x.shape[1]:
-        raise AweError(f"{mean_of}: vectors of dim {len(mean)}, but the embedded ones "
-                       f"have dim {x.shape[1]} (embed both with the same models)")
-    write_vectors(wspecifier, keys, (x64 - mean).astype(np.float32))
-    return len(keys)
+        raise AweError(f"{mean_of}: vectors of dim {len(mean)}, but {name}'s are of dim "
+                       f"{x.shape[1]} (both must come from the same models)")
+    return (x64 - mean).astype(np.float32)

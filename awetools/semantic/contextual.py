@@ -31,7 +31,6 @@ from scipy import sparse
 from awetools.errors import AweError
 from awetools.features.segments import group_mvn
 from awetools.io.datadir import DataDir
-from awetools.io.tables import read_vectors, write_vectors
 from awetools.semantic.context import context_pairs
 
 
@@ -71,18 +70,17 @@ def load_word_segments(words_dir: str | Path) -> DataDir:
     return DataDir.load(words_dir, require=("seg2utt", "seg2pos", "utt2spk"))
 
 
-def contextual_table(rspecifier: str, wspecifier: str, data: DataDir, window: int,
-                     weight: float) -> int:
-    """Write the contextual vectors of the table ``rspecifier``, whose keys are segments of
-    the word-segment data dir ``data`` (:func:`load_word_segments`); returns the count."""
-    keys, x = read_vectors(rspecifier)
+def contextual(keys: list[str], x: np.ndarray, data: DataDir, window: int, weight: float,
+               name: str) -> np.ndarray:
+    """The contextual vectors of ``x`` (one row per key of the table ``name``, named in
+    errors), whose keys are segments of the word-segment data dir ``data``
+    (:func:`load_word_segments`)."""
     missing = next((k for k in keys if k not in data.seg2utt or k not in data.seg2pos
                     or k not in data.utt2spk), None)
     if missing is not None:
-        raise AweError(f"{data.path}: segment '{missing}' of {rspecifier} is not in seg2utt, seg2pos "
+        raise AweError(f"{data.path}: segment '{missing}' of {name} is not in seg2utt, seg2pos "
                        "and utt2spk (--context needs the word-segment dir the segments came from)")
     utterances = np.array([data.seg2utt[k] for k in keys])
     positions = np.array([data.seg2pos[k] for k in keys], dtype=np.int64)
     speakers = np.array([data.utt2spk[k] for k in keys])
-    write_vectors(wspecifier, keys, contextual_vectors(x, utterances, positions, speakers, window, weight))
-    return len(keys)
+    return contextual_vectors(x, utterances, positions, speakers, window, weight)

@@ -164,8 +164,8 @@ embed_semantic() {
     awe embed "$exp/semantic_$model" "h5:$exp/embed/en_train_multilingual.h5" "h5:$exp/embed/en_train_$model.h5"
   done
   # joined with their neighbours' vectors: sound-alike words that share a cluster keep their own company
-  awe embed --context "$data/en/train_words" "$exp/semantic_cluster_skipgram" \
-    "h5:$exp/embed/en_train_multilingual.h5" "h5:$exp/embed/en_train_cluster_skipgram_context.h5"
+  awe normalise --context "$data/en/train_words" "h5:$exp/embed/en_train_cluster_skipgram.h5" \
+    "h5:$exp/embed/en_train_cluster_skipgram_context.h5"
 }
 run_stage 8 embed-semantic embed_semantic
 

@@ -31,7 +31,7 @@
 #                 [--context-methods "..."] [--context-weights "..."] [--align-methods "..."]
 #                 [--exp DIR] [--redo true]
 # --context-methods: speech methods (of --methods) whose vectors are also written joined with
-# their neighbours' at each of --context-weights (awe embed --context; "METHOD-contextW" in
+# their neighbours' at each of --context-weights (awe normalise --context; "METHOD-contextW" in
 # the tables), which tells apart sound-alike words that share a cluster
 # (recipes/semantic/results/context.md).  --align-methods: the maps stage 6 fits for each
 # space (procrustes, adversarial, self-learning; adversarial takes 17 min per target, the
@@ -54,7 +54,7 @@ ladder_base_clusters=2000   # ladder rungs (d) and (e): K-means K, no merge (the
 ladder_clusters=8000   # ladder rung (d) at a second K: about the frequent word types (7,978)
 ladder_kmeans="--init kmeans++ --swap-rounds 0 --init-points-per-centroid 50"   # the start of the README's ladder figures (awe cluster's default until 2026-12-06; their Lloyd iterations were faiss's)
 methods="text cluster-skipgram cluster-skipgram-hard projection two-stage contrastive speech2vec units"
-context_methods="cluster-skipgram"   # also embedded with their context (awe embed --context): METHOD-contextW
+context_methods="cluster-skipgram"   # also joined with their context (awe normalise --context): METHOD-contextW
 context_weights="0.5 1"   # awe embed --context-weight: 0.5 the tool's default, 1 the context alone
 align_methods="procrustes adversarial self-learning"   # stage 6: local/align_to_text.sh --methods
 seed=0
@@ -124,8 +124,8 @@ embed_all() {
     awe embed --nj "$nj" "$exp/semantic_$method" "$source" "h5:$awe_h5/$method.h5"
     [[ " $context_methods " == *" $method "* ]] || continue
     for weight in $context_weights; do
-      awe embed --nj "$nj" --context "$words" --context-weight "$weight" "$exp/semantic_$method" \
-        "$source" "h5:$awe_h5/$method-context$weight.h5"
+      awe normalise --context "$words" --context-weight "$weight" "h5:$awe_h5/$method.h5" \
+        "h5:$awe_h5/$method-context$weight.h5"
     done
   done
 }

@@ -5,9 +5,9 @@
 # microphone recordings resampled to the models' 16 kHz) are embedded with every model
 # given, and scored by same-different AP and SWDP-AP beside the downsampling and DTW
 # baselines on the same tokens and features.  Every vector table is also scored after
-# per-speaker mean and variance normalisation (awe embed --speaker-mvn: a test speaker's
+# per-speaker mean and variance normalisation (awe normalise --speaker-mvn: a test speaker's
 # offset in the embedding space taken away, as per-speaker CMVN does for frames) and less
-# its mean over all the tokens (awe embed --subtract-mean: no speakers needed).
+# its mean over all the tokens (awe normalise --subtract-mean: no speakers needed).
 # Writes EXP/results/fsdd_NAME.json, fsdd_NAME_spkmvn.json and fsdd_NAME_centred.json.
 #
 # Usage: local/real_speech.sh EXP_DIR FSDD_RECORDINGS MFCC_CONF NJ NAME=MODEL_DIR...
@@ -32,9 +32,9 @@ args=(--labels "$data/test_words/text" --utt2spk "$data/test_words/utt2spk")
 embed_and_score() {  # NAME EMBED_SOURCE...: as embedded, normalised per speaker, less the mean
   local name=$1; shift
   awe embed --nj "$nj" "$@" "scp:$data/feats.scp" "h5:$data/embed_$name.h5"
-  awe embed --nj "$nj" --speaker-mvn "$data/test_words/utt2spk" "$@" "scp:$data/feats.scp" \
+  awe normalise --speaker-mvn "$data/test_words/utt2spk" "h5:$data/embed_$name.h5" \
     "h5:$data/embed_${name}_spkmvn.h5"
-  awe embed --nj "$nj" --subtract-mean "$@" "scp:$data/feats.scp" "h5:$data/embed_${name}_centred.h5"
+  awe normalise --subtract-mean "h5:$data/embed_$name.h5" "h5:$data/embed_${name}_centred.h5"
   for table in "$name" "${name}_spkmvn" "${name}_centred"; do
     echo -n "fsdd $table: "
     awe eval samediff "${args[@]}" --json "$exp/results/fsdd_$table.json" "h5:$data/embed_$table.h5"
