@@ -42,7 +42,7 @@ def make_corpus(root: Path, utterances: int, seed: int) -> None:
     awe = rng.normal(size=(vocab, 130)).astype(np.float32)
     lengths = rng.integers(20, 61, size=vocab)
     segs, text, utt2spk, seg2utt, seg2pos = {}, {}, {}, {}, {}
-    keys, vectors, words = [], [], []
+    keys, words = [], []
     for u in range(utterances):
         for pos, w in enumerate(rng.choice(vocab, size=10, p=p / p.sum())):
             key = f"s{u % 20:02d}-u{u:06d}-{pos:02d}"

@@ -18,7 +18,7 @@ from awetools.io.tables import read_vectors, write_vectors, open_writer
 from awetools.models.awe import AweModel, ModelConfig
 from awetools.models.modeldir import format_header, save_weights, write_json
 from awetools.semantic import train as train_module
-from awetools.semantic.context import ContextPairs, EpochPairs, closed_up, context_pairs, held_out, keep_probability
+from awetools.semantic.context import EpochPairs, closed_up, context_pairs, held_out, keep_probability
 from awetools.semantic.inputs import SoftLabelInput, frame_units
 from awetools.semantic.models import ClusterSkipgram, METHODS, nt_xent_pairs, sgns, soft_cross_entropy
 from awetools.semantic.objectives import LossOptions, SkipgramTask

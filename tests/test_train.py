@@ -18,7 +18,7 @@ from awetools.train.batching import epoch_batches, pair_groups, shard
 from awetools.train.data import Caps, SetSpec, select_tokens, set_names, set_specs
 from awetools.train.losses import masked_mse, nt_xent, phone_cross_entropy, triplet
 from awetools.train.loop import LoopOptions, LoopState, weight_average
-from awetools.models.awe import ModelConfig, build_model
+from awetools.models.awe import build_model
 from awetools.models.embed import pad_batch
 from awetools.train.objectives import LossOptions, TrainTensors, batch_loss, partners
 from awetools.train.phonetic import PhoneticTraining, flat_differences, train_phonetic
