@@ -109,6 +109,24 @@ def test_cli_context(words, run_awe):
     assert rc == 0 and "normalised per speaker of" in err and "with their context in" in err
 
 
+def test_cli_normalise_context_of_a_table_embedded_earlier(words, run_awe):
+    """awe normalise --context on the vectors as embedded gives awe embed --context's."""
+    raw = f"h5:{words / 'raw.h5'}"
+    assert run_awe(["embed", "--downsample", "1", f"ark:{words / 'f.ark'}", raw])[0] == 0
+    rc, _, err = run_awe(["normalise", "--context", words / "words", "--context-window", "1", raw,
+                          f"h5:{words / 'o.h5'}"])
+    assert rc == 0 and "with their context in" in err, err
+    keys, out = read_vectors(f"h5:{words / 'o.h5'}")
+    assert keys == ["U-0", "U-1", "U-2", "V-0"]
+    np.testing.assert_allclose(out, contextual_vectors(X, UTTS, POSITIONS, SPEAKERS, 1, 0.5), atol=1e-6)
+    (words / "words" / "seg2pos").write_text("U-0 0\nU-1 1\nU-2 2\n")
+    rc, _, err = run_awe(["normalise", "--context", words / "words", raw, f"h5:{words / 'p.h5'}"])
+    assert rc == 1 and err == (f"awe normalise: error: {words / 'words'}: segment 'V-0' of {raw} is not in "
+                               "seg2utt, seg2pos and utt2spk (--context needs the word-segment dir the "
+                               "segments came from)\n")
+    assert not (words / "p.h5").exists()
+
+
 def test_cli_context_bad_input(words, run_awe):
     args = [f"ark:{words / 'f.ark'}", f"h5:{words / 'o.h5'}"]
     (words / "words" / "seg2pos").write_text("U-0 0\nU-1 1\nU-2 2\n")
