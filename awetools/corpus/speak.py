@@ -21,8 +21,8 @@ from awetools.corpus.plan import Job
 from awetools.corpus.render import (SAMPLE_RATE, add_noise, assemble, milliseconds, render_words,
                                     to_pcm16)
 from awetools.corpus.speakers import Speaker, TokenVoice, stable_hash, token_voice, voice_definition
-from awetools.io.audio import write_wav
 from awetools.errors import AweError
+from awetools.io.audio import write_wav
 
 EDGE_SILENCE = (0.05, 0.15)  # silence before the first and after the last word (s)
 GAP_JITTER = (0.5, 1.5)      # a pause is the speaker's mean pause times this factor
