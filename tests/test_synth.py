@@ -352,6 +352,36 @@ def test_speaker_counts_from_the_command_line(run_awe, text_file, tmp_path):
     assert len((tmp_path / "c" / "de" / "train" / "text").read_text().splitlines()) == 3 * 2
 
 
+def test_speaking_rates_from_the_command_line(run_awe, text_file, tmp_path):
+    """--isolated-rate and --running-rate bound every speaker's rate; a slower range gives
+    longer words."""
+    durations = {}
+    for name, rate in (("slow", "90:90"), ("fast", "300:300")):
+        rc, _, stderr = run_awe(["synth", "--languages", "de", "--num-words", "3", "--speakers", "2,1,1",
+                                 "--running-words", "40", "--running-speakers", "1,1,1", "--text", text_file,
+                                 "--isolated-rate", rate, "--running-rate", "120:130", tmp_path / name])
+        assert rc == 0, stderr
+        manifest = json.loads((tmp_path / name / "de" / "train" / "manifest.json").read_text())
+        assert {s["rate"] for s in manifest["speaker_definitions"]} == {int(rate.split(":")[0])}
+        config = json.loads((tmp_path / name / "manifest.json").read_text())["config"]
+        assert (config["isolated_rate"], config["running_rate"]) == ([int(rate.split(":")[0])] * 2, [120, 130])
+        running = json.loads((tmp_path / name / "en" / "train" / "manifest.json").read_text())
+        assert all(120 <= s["rate"] <= 130 for s in running["speaker_definitions"])
+        ctm = np.loadtxt(tmp_path / name / "de" / "train" / "words.ctm", usecols=3)
+        durations[name] = ctm.mean()
+    assert durations["slow"] > 2 * durations["fast"]
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--isolated-rate", "79:200", "--isolated-rate 79:200: need 80 <= LOW <= HIGH <= 450 words per minute"),
+    ("--running-rate", "200:150", "--running-rate 200:150: need 80 <= LOW <= HIGH <= 450 words per minute"),
+    ("--isolated-rate", "fast", "--isolated-rate 'fast': need LOW:HIGH in words per minute (e.g. 100:205)")])
+def test_bad_speaking_rates_are_refused(run_awe, text_file, tmp_path, option, value, message):
+    rc, _, stderr = run_awe(["synth", "--languages", "de", option, value, "--text", text_file, tmp_path / "c"])
+    assert (rc, stderr.strip()) == (1, f"awe synth: error: {message}")
+    assert not (tmp_path / "c").exists()
+
+
 @pytest.mark.parametrize("option, value", [("--speakers", "4,2"), ("--speakers", "4,0,1"),
                                            ("--running-speakers", "a,b,c")])
 def test_bad_speaker_counts_are_refused(run_awe, text_file, tmp_path, option, value):

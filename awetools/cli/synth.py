@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from awetools.cli.main import app
-from awetools.corpus.presets import PRESETS, preset_config, speakers_per_split
+from awetools.corpus.presets import PRESETS, preset_config, rate_range, speakers_per_split
+from awetools.corpus.speakers import ISOLATED_RATE, RUNNING_RATE
 from awetools.corpus.plan import supported_languages
 from awetools.corpus.synth import build_corpus
 from awetools.corpus.text import default_texts
@@ -36,6 +37,8 @@ def synth_command(
     running_words: int | None = typer.Option(None, "--running-words", help="Running words of the target, all splits (overrides the preset; 80/10/10 %)."),
     speakers: str | None = typer.Option(None, "--speakers", metavar="TRAIN,DEV,TEST", help="Isolated-word speakers per split and engine (overrides the preset: small 16,2,2, large 8,2,2); each says every word once."),
     running_speakers: str | None = typer.Option(None, "--running-speakers", metavar="TRAIN,DEV,TEST", help="Running-speech speakers per split (overrides the preset: small 8,2,2, large and semantic 40,6,6)."),
+    isolated_rate: str = typer.Option("{}:{}".format(*ISOLATED_RATE), "--isolated-rate", metavar="LOW:HIGH", help="Isolated-word speakers' speaking rates, words per minute on eSpeak's scale (80-450; 175 its default): each speaker's is drawn uniformly from the range, each token's within 7 % of it."),
+    running_rate: str = typer.Option("{}:{}".format(*RUNNING_RATE), "--running-rate", metavar="LOW:HIGH", help="Running-speech speakers' speaking rates, as --isolated-rate."),
     snr: float | None = typer.Option(None, "--snr", help="Add coloured noise at this SNR (dB; default: clean)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (speakers, sentences, variation, noise)."),
     nj: int = typer.Option(1, "--nj", help="Parallel processes (the output does not depend on it)."),
@@ -63,6 +66,7 @@ def synth_command(
       awe synth --festival-languages cs,fi,it,ru --nj 2 data/synth2
       awe synth --mbrola-languages de,es,fr,it,nl,pl,pt,sv,tr --nj 2 data/synth3
       awe synth --preset large --target-language none --num-words 500 --speakers 16,2,2 --nj 2 data/transfer
+      awe synth --isolated-rate 90:160 --running-rate 120:180 --nj 2 data/slow
       awe segment --ctm data/synth/en/train/words.ctm data/synth/en/train data/en_train_words
     """
     if list_languages:
@@ -83,6 +87,8 @@ def synth_command(
                            else speakers_per_split(speakers, "--speakers"),
                            running_speakers=None if running_speakers is None
                            else speakers_per_split(running_speakers, "--running-speakers"),
+                           isolated_rate=rate_range(isolated_rate, "--isolated-rate"),
+                           running_rate=rate_range(running_rate, "--running-rate"),
                            seed=seed, snr=snr)
     manifest = build_corpus(out_dir, config, nj=max(1, nj), overwrite=overwrite)
     for entry in manifest["data_dirs"]:

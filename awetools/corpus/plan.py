@@ -79,7 +79,8 @@ def plan_isolated(language: str, config: CorpusConfig, root: Path) -> list[Job]:
         count = config.isolated_speakers[split]  # per engine; ids run on across engines
         width = max(2, len(str(count * len(engines))))
         for k, engine in enumerate(engines):
-            for speaker in make_speakers(language, split, count, config.seed, engine, 1 + k * count, width):
+            for speaker in make_speakers(language, split, count, config.seed, engine, 1 + k * count, width,
+                                         config.isolated_rate):
                 utts = [Utterance(f"{speaker.id}-{i:05d}", [w]) for i, w in enumerate(words)]
                 jobs += _jobs(speaker, utts, root, config)
     return jobs
@@ -123,7 +124,8 @@ def plan_running(language: str, sentences: list[str], config: CorpusConfig, root
         if not chosen[split]:
             raise AweError(f"too little usable text for the '{split}' split of '{language}' "
                            f"({len(sentences)} sentences in {', '.join(map(str, config.texts))})")
-        speakers = make_speakers(language, split, config.running_speakers[split], config.seed)
+        speakers = make_speakers(language, split, config.running_speakers[split], config.seed,
+                                 rate=config.running_rate)
         for k, speaker in enumerate(speakers):
             mine = chosen[split][k::len(speakers)]
             utts = [Utterance(f"{speaker.id}-{i:05d}", words) for i, words in enumerate(mine)]

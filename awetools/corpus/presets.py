@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from awetools.corpus.speakers import ISOLATED_RATE, RATE_LIMITS, RUNNING_RATE
 from awetools.errors import AweError
 
 # Isolated-word (phonetic training) languages: covered by both eSpeak NG and wordfreq,
@@ -35,6 +36,8 @@ class CorpusConfig:
 
     ``isolated_speakers``/``running_speakers`` give the speakers per split (train, dev,
     test); every isolated-word speaker says each of the ``num_words`` words once.
+    ``isolated_rate``/``running_rate``: the range each speaker's rate is drawn from
+    (words per minute on eSpeak's scale).
     """
 
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
@@ -46,6 +49,8 @@ class CorpusConfig:
     isolated_speakers: dict[str, int] = field(default_factory=lambda: {"train": 6, "dev": 2, "test": 2})
     running_words: int = 6000
     running_speakers: dict[str, int] = field(default_factory=lambda: {"train": 8, "dev": 2, "test": 2})
+    isolated_rate: tuple[int, int] = ISOLATED_RATE
+    running_rate: tuple[int, int] = RUNNING_RATE
     seed: int = 0
     snr: float | None = None
     preset: str = "small"
@@ -56,6 +61,8 @@ class CorpusConfig:
         values["languages"] = list(self.languages)
         values["festival_languages"] = list(self.festival_languages)
         values["mbrola_languages"] = list(self.mbrola_languages)
+        values["isolated_rate"] = list(self.isolated_rate)
+        values["running_rate"] = list(self.running_rate)
         return values
 
     @property
@@ -80,6 +87,11 @@ class CorpusConfig:
         for name, counts in (("isolated", self.isolated_speakers), ("running", self.running_speakers)):
             if sorted(counts) != sorted(RUNNING_FRACTIONS) or min(counts.values()) < 1:
                 raise AweError(f"{name} speakers: need at least one speaker in each of train, dev, test")
+        for option, (low, high) in (("--isolated-rate", self.isolated_rate),
+                                    ("--running-rate", self.running_rate)):
+            if not RATE_LIMITS[0] <= low <= high <= RATE_LIMITS[1]:
+                raise AweError(f"{option} {low}:{high}: need {RATE_LIMITS[0]} <= LOW <= HIGH <= "
+                               f"{RATE_LIMITS[1]} words per minute")
         if self.snr is not None and not -20.0 <= self.snr <= 100.0:
             raise AweError(f"--snr {self.snr} dB is out of range (-20 to 100)")
 
@@ -104,6 +116,16 @@ def speakers_per_split(value: str, option: str) -> dict[str, int]:
     if len(counts) != len(RUNNING_FRACTIONS) or min(counts) < 1:
         raise AweError(f"{option} '{value}': need three positive counts TRAIN,DEV,TEST (e.g. 16,2,2)")
     return dict(zip(RUNNING_FRACTIONS, counts))
+
+
+def rate_range(value: str, option: str) -> tuple[int, int]:
+    """'100:205' -> (100, 205): a speaking-rate range in words per minute, as ``option`` takes it."""
+    fields = value.split(":")
+    try:
+        low, high = (int(field) for field in fields)
+    except ValueError:
+        raise AweError(f"{option} '{value}': need LOW:HIGH in words per minute (e.g. 100:205)") from None
+    return low, high
 
 
 def preset_config(name: str, **overrides) -> CorpusConfig:

@@ -47,7 +47,13 @@ VARIANT_SHARES = (70, 12)  # percent of the eSpeak variants for train and dev; t
 
 # Uniform ranges of the per-speaker parameters.
 FORMANT_SCALE = (0.92, 1.08)   # all formant frequencies (vocal-tract length)
-RATE = (145, 205)              # words per minute (eSpeak default 175)
+# Speakers' rates in words per minute (eSpeak's scale, default 175; its range is 80-450),
+# for isolated words and running speech (awe synth --isolated-rate, --running-rate).  A
+# slower isolated-word range (100-205) measured no gain on real isolated words
+# (bench/results/fsdd_transfer.md: "Speaking rate").
+ISOLATED_RATE = (145, 205)
+RUNNING_RATE = (145, 205)
+RATE_LIMITS = (80, 450)
 PITCH = (30, 70)               # eSpeak pitch 0-100 (50 = the variant's own)
 PITCH_RANGE = (25, 75)         # eSpeak intonation range 0-100
 VOLUME = (55, 85)              # eSpeak volume (100 = default); headroom for EQ and noise
@@ -145,8 +151,10 @@ def split_voices(names: list[str]) -> dict[str, tuple[str, ...]]:
 
 
 def make_speakers(language: str, split: str, count: int, seed: int, engine: str = "espeak",
-                  first: int = 1, width: int | None = None) -> list[Speaker]:
-    """``count`` speakers of ``language`` for ``split``, drawn from the split's voices.
+                  first: int = 1, width: int | None = None,
+                  rate: tuple[int, int] = RUNNING_RATE) -> list[Speaker]:
+    """``count`` speakers of ``language`` for ``split``, drawn from the split's voices, each
+    with a rate drawn uniformly from ``rate`` (words per minute).
 
     Ids are numbered from ``first`` (``width`` digits), so that the speakers of a second
     engine follow those of the first in the same data dir.
@@ -165,7 +173,7 @@ def make_speakers(language: str, split: str, count: int, seed: int, engine: str 
             id=speaker_id(language, split, first + index, width), language=language, split=split,
             variant=order[index % len(order)], engine=engine,
             formant_scale=round(float(rng.uniform(*FORMANT_SCALE)), 3),
-            rate=int(rng.integers(RATE[0], RATE[1] + 1)),
+            rate=int(rng.integers(rate[0], rate[1] + 1)),
             pitch=int(rng.integers(PITCH[0], PITCH[1] + 1)),
             pitch_range=int(rng.integers(PITCH_RANGE[0], PITCH_RANGE[1] + 1)),
             volume=int(rng.integers(VOLUME[0], VOLUME[1] + 1)),
@@ -178,7 +186,7 @@ def token_voice(speaker: Speaker, rng: np.random.Generator) -> TokenVoice:
     """Rate and pitch of one token: the speaker's, jittered a little."""
     rate = speaker.rate * (1.0 + rng.uniform(-TOKEN_RATE, TOKEN_RATE))
     pitch = speaker.pitch + rng.integers(-TOKEN_PITCH, TOKEN_PITCH + 1)
-    return TokenVoice(rate=int(round(rate)), pitch=int(np.clip(pitch, 0, 100)))
+    return TokenVoice(rate=int(np.clip(round(rate), *RATE_LIMITS)), pitch=int(np.clip(pitch, 0, 100)))
 
 
 def _settings(variant: str) -> dict[str, list[str]]:
