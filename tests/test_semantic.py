@@ -128,6 +128,12 @@ def test_unigram_noise_gives_items_power_three_quarters():
     assert per_item == pytest.approx(np.array([16 ** 0.75, 1.0]) / (16 ** 0.75 + 1))
 
 
+def test_item_noise_counts_every_item_power_three_quarters():
+    """Per item id, including one with no segment (a cluster id no segment has as nearest)."""
+    noise = train_module.item_noise(np.array([0] * 16 + [2]), 4)
+    assert noise == pytest.approx(np.array([16 ** 0.75, 0.0, 1.0, 0.0]) / (16 ** 0.75 + 1))
+
+
 def test_learning_rate_decays_linearly_to_the_floor():
     run = train_module.SkipgramTraining(out="x", method="text", data_dir="d", epochs=2, lr=1.0,
                                         lr_decay="linear")
@@ -214,7 +220,31 @@ def test_hard_labels_are_one_hot_in_and_out():
         assert got == pytest.approx(expected.item(), rel=1e-5)
 
 
-def test_cluster_skipgram_learns_contexts_not_sounds(corpus, tmp_path, run_awe):
+def test_sgns_objective_by_hand():
+    """--objective sgns: the centre's label-weighted cluster vector against the context
+    table's row of the context's nearest cluster and of negatives drawn from the noise."""
+    torch.manual_seed(0)
+    model = ClusterSkipgram(in_dim=3, dim=4, k=5, objective="sgns")
+    assert model.clusters.sparse and model.context.sparse and not hasattr(model, "output")
+    assert not model.context.weight.any()  # word2vec starts the output table at zero
+    torch.nn.init.normal_(model.context.weight)
+    soft = SoftLabels(list("abcd"), np.array([[2, 0], [1, 3], [4, 2], [0, 1]]),
+                      np.array([[0.6, 0.4], [0.9, 0.1], [0.5, 0.5], [0.7, 0.3]], dtype=np.float32))
+    noise = np.array([0.1, 0.2, 0.3, 0.4, 0.0])
+    task = SkipgramTask("cluster-skipgram", model, SoftLabelInput(soft.index, soft.weight),
+                        LossOptions(negatives=3, objective="sgns"), torch.device("cpu"), soft, noise)
+    center, context = np.array([0, 1, 2]), np.array([1, 2, 3])
+    got = task.loss(center, context, np.random.default_rng(7)).item()
+    negatives = np.random.default_rng(7).choice(5, size=(3, 3), p=noise)
+    assert 4 not in negatives
+    table = model.context.weight.detach()
+    vectors = model.encode(torch.from_numpy(soft.index[center]), torch.from_numpy(soft.weight[center]))
+    expected = sgns(vectors, table[[1, 4, 0]], table[torch.from_numpy(negatives)])
+    assert got == pytest.approx(expected.item(), rel=1e-6)
+
+
+@pytest.mark.parametrize("objective", ["softmax", "sgns"])
+def test_cluster_skipgram_learns_contexts_not_sounds(objective, corpus, tmp_path, run_awe):
     """Near-homophones from different topics (t0wI and t1wI, AWEs 0.3 apart against 2-3 between
     words) must end up closer to their topic's other words than to each other: a table over
     (oracle) clusters can give them different meanings, a network over their AWEs hardly can."""
@@ -229,7 +259,8 @@ def test_cluster_skipgram_learns_contexts_not_sounds(corpus, tmp_path, run_awe):
     assert run_awe(["cluster", "--oracle", "--labels", corpus / "words" / "text", f"ark:{tmp_path / 'near.ark'}",
                     tmp_path / "oracle"])[0] == 0
     rc, _, err = run_awe(["train-skipgram", "--method", "cluster-skipgram", "--embeddings", f"ark:{tmp_path / 'near.ark'}",
-                          "--clusters", tmp_path / "oracle", "--epochs", "30", "--dim", "8", "--lr", "0.05",
+                          "--clusters", tmp_path / "oracle", "--objective", objective, "--epochs", "30",
+                          "--dim", "8", "--lr", "0.05",
                           "--batch-size", "64", "--no-subsample", "--valid-fraction", "0", corpus / "words",
                           tmp_path / "model"])
     assert rc == 0, err
@@ -322,6 +353,22 @@ def test_every_method_trains_and_embeds(method, corpus, clusters, tmp_path, run_
     assert len(keys) == 200 and vectors.shape[1] == 8
     rc, _, err = run_awe(["embed", out, out, source, f"h5:{tmp_path / 'ens.h5'}"])
     assert rc == 2 and "an ensemble (several MODEL_DIRs) is of phonetic models only" in err
+
+
+def test_sgns_cluster_skipgram_trains_and_embeds_by_nearest_cluster(corpus, clusters, tmp_path, run_awe):
+    """--hard --objective sgns: a segment's semantic vector is its nearest cluster's row."""
+    out = tmp_path / "model"
+    rc, _, err = run_awe(["train-skipgram", "--method", "cluster-skipgram", "--hard", "--objective", "sgns",
+                          *method_args("cluster-skipgram", corpus, clusters), *FAST, corpus / "words", out])
+    assert rc == 0, err
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"]["objective"] == config["training"]["objective"] == "sgns"
+    rc, _, err = run_awe(["embed", out, f"ark:{corpus / 'emb.ark'}", f"ark:{tmp_path / 'sem.ark'}"])
+    assert rc == 0, err
+    keys, vectors = read_vectors(f"ark:{tmp_path / 'sem.ark'}")
+    table = torch.load(out / "model.pt", weights_only=True)["clusters.weight"].numpy()
+    assign = dict(line.split() for line in (clusters / "assign.txt").read_text().splitlines())
+    assert np.allclose(vectors, table[[int(assign[k]) for k in keys]], atol=1e-6)
 
 
 def test_same_seed_same_model(corpus, clusters, tmp_path, run_awe):
@@ -513,6 +560,8 @@ def test_wordsim_curve_and_select(corpus, tmp_path, run_awe):
     (["--lr-decay", "step"], "--lr-decay: unknown schedule 'step' (none, linear, cosine)"),
     (["--outlier-fraction", "1"], "--outlier-fraction must be in [0, 1) (got 1.0)"),
     (["--outlier-fraction", "0.1"], "--outlier-fraction needs --clusters and --embeddings"),
+    (["--objective", "hinge"], "--objective: unknown objective 'hinge' (softmax, sgns)"),
+    (["--objective", "sgns"], "--objective sgns is for --method cluster-skipgram (not text)"),
 ])
 def test_bad_training_rule_options(option, expected, corpus, tmp_path, run_awe):
     out = tmp_path / "model"

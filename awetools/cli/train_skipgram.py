@@ -22,6 +22,7 @@ def train_skipgram_command(
     features: str | None = typer.Option(None, "--features", help="Feature matrices (units, contrastive, speech2vec)."),
     clusters: Path | None = typer.Option(None, "--clusters", help="Cluster dir from awe cluster: soft labels (cluster-skipgram), and pseudo-word ids for subsampling and unigram^0.75 negatives (any speech method)."),
     hard: bool = typer.Option(False, "--hard", help="cluster-skipgram: one-hot nearest cluster as input and target instead of soft labels."),
+    objective: str = typer.Option("softmax", "--objective", help="cluster-skipgram: softmax (a K-way softmax over the clusters, the paper's) or sgns (word2vec's negative sampling over cluster ids, the text model's objective: unigram^0.75 negatives, the context's nearest cluster as the positive)."),
     init: Path | None = typer.Option(None, "--init", help="contrastive: phonetic model dir to start from (multilingual initialisation)."),
     labels: Path | None = typer.Option(None, "--labels", help="text: word labels (default DATA_DIR/text)."),
     window: int = typer.Option(5, "--window", help="Context: segments at most this many word positions away in the same utterance."),
@@ -30,7 +31,7 @@ def train_skipgram_command(
     layers: int = typer.Option(2, "--layers", help="RNN layers (units, speech2vec, fresh contrastive)."),
     units: int = typer.Option(100, "--units", help="units: K-means units over frames."),
     unit_dim: int = typer.Option(64, "--unit-dim", help="units: unit embedding dimension."),
-    negatives: int = typer.Option(10, "--negatives", help="Negative samples per pair (two-stage, units, text)."),
+    negatives: int = typer.Option(10, "--negatives", help="Negative samples per pair (two-stage, units, text, cluster-skipgram --objective sgns)."),
     temperature: float = typer.Option(0.1, "--temperature", help="NT-Xent temperature (contrastive, projection)."),
     epochs: int = typer.Option(10, "--epochs", help="Training epochs."),
     batch_size: int = typer.Option(256, "--batch-size", help="(center, context) pairs per batch."),
@@ -69,6 +70,8 @@ def train_skipgram_command(
       awe cluster --k 2000 h5:exp/phon/train.h5 exp/clusters
       awe train-skipgram --method cluster-skipgram --embeddings h5:exp/phon/train.h5 \\
           --clusters exp/clusters data/train_words exp/cluster_skipgram
+      awe train-skipgram --method cluster-skipgram --hard --objective sgns \
+          --embeddings h5:exp/phon/train.h5 --clusters exp/clusters data/train_words exp/cluster_sgns
       awe train-skipgram --method text --epochs 15 --wordsim simlex.txt --wordsim men.txt \\
           data/train_words exp/text_skipgram
     """
@@ -77,7 +80,7 @@ def train_skipgram_command(
         clusters=str(clusters) if clusters else None, init=str(init) if init else None,
         labels=str(labels) if labels else None, window=window, dim=dim, hidden=hidden,
         layers=layers, units=units, unit_dim=unit_dim,
-        loss=LossOptions(negatives=negatives, temperature=temperature, hard=hard),
+        loss=LossOptions(negatives=negatives, temperature=temperature, hard=hard, objective=objective),
         epochs=epochs, batch_size=batch_size, lr=lr, pairs_per_epoch=pairs_per_epoch,
         valid_fraction=valid_fraction, sample=sample if subsample else None,
         outlier_fraction=outlier_fraction,

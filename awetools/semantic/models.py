@@ -8,7 +8,9 @@ method              input      network and training signal
 ==================  =========  ==============================================================
 cluster-skipgram    vectors    the center's soft pseudo-word label (K-means over frozen phonetic
                                AWEs) weights a table of K cluster embeddings -> K-way softmax;
-                               cross-entropy with the context segment's soft (or hard) label
+                               cross-entropy with the context segment's soft (or hard) label;
+                               or (``objective="sgns"``) word2vec's SGNS against a table of K
+                               context vectors, the context's nearest cluster as the positive
 projection          vectors    MLP on the frozen AWE; NT-Xent with context segments as positives
 two-stage           vectors    center MLP and context MLP on frozen AWEs; skipgram with
                                negative sampling (SGNS)
@@ -33,6 +35,7 @@ from awetools.models.awe import AweModel, ModelConfig
 from awetools.models.decoders import FrameDecoder
 from awetools.models.encoder import RNNEncoder
 
+CLUSTER_OBJECTIVES = ("softmax", "sgns")
 METHODS = ("cluster-skipgram", "projection", "two-stage", "units", "contrastive", "speech2vec", "text")
 INPUT_KIND = {"cluster-skipgram": "vectors", "projection": "vectors", "two-stage": "vectors",
               "units": "units", "contrastive": "features", "speech2vec": "features",
@@ -79,13 +82,27 @@ class ClusterSkipgram(nn.Module):
     while a table gives every cluster a free vector, as word2vec gives every word.  The
     ``centroids`` (a buffer saved with the weights) let ``awe embed`` label new AWEs as
     ``awe cluster`` did (:func:`awetools.cluster.clusterdir.nearest_labels`).
+
+    With ``objective="sgns"`` the softmax gives way to word2vec's negative sampling over
+    the clusters, as the text model is trained (sparse input and ``context`` tables, the
+    context table starting at zero): the two spaces then share an objective, so what
+    separates them is the clustering alone (recipes/semantic/results/ladder.md, "SGNS over
+    clusters").
     """
 
-    def __init__(self, in_dim: int, dim: int, k: int):
+    def __init__(self, in_dim: int, dim: int, k: int, objective: str = "softmax"):
         super().__init__()
+        if objective not in CLUSTER_OBJECTIVES:
+            raise AweError(f"unknown cluster-skipgram objective '{objective}' "
+                           f"({', '.join(CLUSTER_OBJECTIVES)})")
+        sgns = objective == "sgns"
         self.register_buffer("centroids", torch.zeros(k, in_dim))
-        self.clusters = nn.Embedding(k, dim)
-        self.output = nn.Linear(dim, k)
+        self.clusters = nn.Embedding(k, dim, sparse=sgns)  # sparse: see train.Optimizer
+        if sgns:
+            self.context = nn.Embedding(k, dim, sparse=True)
+            nn.init.zeros_(self.context.weight)
+        else:
+            self.output = nn.Linear(dim, k)
         nn.init.uniform_(self.clusters.weight, -0.5 / dim, 0.5 / dim)  # word2vec's input init
 
     def encode(self, index: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -177,7 +194,7 @@ def build_semantic_model(config: dict) -> nn.Module:
     method = m.get("method")
     try:
         if method == "cluster-skipgram":
-            return ClusterSkipgram(m["in_dim"], m["dim"], m["k"])
+            return ClusterSkipgram(m["in_dim"], m["dim"], m["k"], m.get("objective", "softmax"))
         if method == "projection":
             return Projection(m["in_dim"], m["dim"], m["hidden"])
         if method == "two-stage":

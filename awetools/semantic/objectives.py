@@ -20,11 +20,13 @@ from awetools.train.losses import masked_mse
 
 @dataclass(frozen=True)
 class LossOptions:
-    """``negatives`` per pair (SGNS), NT-Xent ``temperature``, ``hard`` one-hot cluster targets."""
+    """``negatives`` per pair (SGNS), NT-Xent ``temperature``, ``hard`` one-hot cluster
+    labels, and cluster-skipgram's ``objective`` (softmax or sgns)."""
 
     negatives: int = 10
     temperature: float = 0.1
     hard: bool = False
+    objective: str = "softmax"
 
 
 class SkipgramTask:
@@ -36,7 +38,9 @@ class SkipgramTask:
         self.method, self.model, self.inputs, self.options = method, model, inputs, options
         self.device = device
         self.soft = soft
-        self.noise = noise  # probabilities over what negatives are drawn from (rows or word ids)
+        self.noise = noise  # probabilities over what negatives are drawn from (rows or item ids)
+        # negatives are items (word or cluster ids) with a table of their own, not segments
+        self.item_negatives = method == "text" or options.objective == "sgns"
 
     def _encode(self, rows: np.ndarray) -> torch.Tensor:
         """Encode each distinct row once; returns vectors in the order of ``rows``."""
@@ -51,13 +55,18 @@ class SkipgramTask:
         batch, so a batch encodes at most about ``3n`` distinct segments, not ``n * (2 + k)``.
         """
         k = self.options.negatives
-        if self.method == "text":
+        if self.item_negatives:
             return rng.choice(len(self.noise), size=(n, k), p=self.noise)
         pool = rng.choice(len(self.noise), size=max(n, k), p=self.noise)
         return pool[rng.integers(0, len(pool), size=(n, k))]
 
     def loss(self, center: np.ndarray, context: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
         model, method, b = self.model, self.method, len(center)
+        if method == "cluster-skipgram" and self.options.objective == "sgns":
+            negatives = self._negatives(b, rng)  # cluster ids; the context's nearest is the positive
+            ids = np.concatenate([self.soft.index[context, 0], negatives.ravel()])
+            outside = model.context(torch.from_numpy(ids).to(self.device))
+            return sgns(self._encode(center), outside[:b], outside[b:].view(b, -1, outside.shape[1]))
         if method == "cluster-skipgram":
             logits = model.output(self._encode(center))
             index = self.soft.index[context]

@@ -59,7 +59,7 @@ from awetools.semantic.curves import EpochWordsim
 from awetools.semantic.inputs import (FeatureInput, LabelInput, SoftLabelInput, UnitInput,
                                       VectorInput, frame_units)
 from awetools.semantic.modeldir import VECTORS, format_header
-from awetools.semantic.models import INPUT_KIND, METHODS, build_semantic_model
+from awetools.semantic.models import CLUSTER_OBJECTIVES, INPUT_KIND, METHODS, build_semantic_model
 from awetools.semantic.objectives import LossOptions, SkipgramTask
 from awetools.train import distributed
 from awetools.train.batching import shard
@@ -136,6 +136,12 @@ def _check_run(run: SkipgramTraining) -> None:
         raise AweError(f"--method {run.method} needs --{need}")
     if run.method == "cluster-skipgram" and run.clusters is None:
         raise AweError("--method cluster-skipgram needs --clusters (a dir made by awe cluster)")
+    if run.loss.objective not in CLUSTER_OBJECTIVES:
+        raise AweError(f"--objective: unknown objective '{run.loss.objective}' "
+                       f"({', '.join(CLUSTER_OBJECTIVES)})")
+    if run.loss.objective != "softmax" and run.method != "cluster-skipgram":
+        raise AweError(f"--objective {run.loss.objective} is for --method cluster-skipgram "
+                       f"(not {run.method})")
     if not 0 <= run.outlier_fraction < 1:
         raise AweError(f"--outlier-fraction must be in [0, 1) (got {run.outlier_fraction})")
     if run.outlier_fraction > 0 and (run.clusters is None or INPUT_KIND[run.method] != "vectors"):
@@ -176,6 +182,13 @@ def unigram_noise(items: np.ndarray) -> np.ndarray:
     proportional to ``count_i ** 0.75`` (word2vec's noise distribution)."""
     counts = np.bincount(items).astype(np.float64)
     weight = counts[items] ** -0.25  # count_i rows of weight count_i^-0.25 sum to count_i^0.75
+    return weight / weight.sum()
+
+
+def item_noise(items: np.ndarray, count: int) -> np.ndarray:
+    """Per item id (``count`` of them), word2vec's negative-sampling probability,
+    proportional to its number of segments ``** 0.75``."""
+    weight = np.bincount(items, minlength=count).astype(np.float64) ** 0.75
     return weight / weight.sum()
 
 
@@ -239,10 +252,11 @@ def prepare_cluster_skipgram(run: SkipgramTraining, kept: list[str], model: dict
     if run.loss.hard:  # one-hot cluster ids in and out: word2vec over pseudo-words
         index, weight = index[:, :1], np.ones_like(weight[:, :1])
     model.update(k=clusters.k, top=int(index.shape[1]), temperature=clusters.temperature,
-                 spherical=clusters.spherical)
+                 spherical=clusters.spherical, objective=run.loss.objective)
     state = {"centroids": torch.from_numpy(clusters.centroids)}
+    noise = item_noise(items, clusters.k) if run.loss.objective == "sgns" else None
     return Prepared(kept, SoftLabelInput(np.ascontiguousarray(index), np.ascontiguousarray(weight)),
-                    model, soft, init_state=state, items=items)
+                    model, soft, noise=noise, init_state=state, items=items)
 
 
 def prepare_text(run: SkipgramTraining, data: DataDir) -> Prepared:
@@ -253,9 +267,8 @@ def prepare_text(run: SkipgramTraining, data: DataDir) -> Prepared:
     kept = aligned_keys(keys, data, {labels_path: set(text)})
     _warn_dropped(len(keys), len(kept), str(data.path))
     vocab, ids = np.unique(np.array([text[k] for k in kept]), return_inverse=True)
-    counts = np.bincount(ids).astype(np.float64) ** 0.75
     model = {"method": run.method, "dim": run.dim, "vocab": len(vocab)}
-    return Prepared(kept, LabelInput(ids), model, noise=counts / counts.sum(),
+    return Prepared(kept, LabelInput(ids), model, noise=item_noise(ids, len(vocab)),
                     vocab=[str(w) for w in vocab], items=ids.astype(np.int64))
 
 

@@ -53,7 +53,7 @@ merge_speakers=true   # merge clusters that split a word by voice (awe cluster -
 ladder_base_clusters=2000   # ladder rungs (d) and (e): K-means K, no merge (the comparison's first setting)
 ladder_clusters=8000   # ladder rung (d) at a second K: about the frequent word types (7,978)
 ladder_kmeans="--init kmeans++ --swap-rounds 0 --init-points-per-centroid 50"   # the start of the README's ladder figures (awe cluster's default until 2026-12-06; their Lloyd iterations were faiss's)
-methods="text cluster-skipgram cluster-skipgram-hard projection two-stage contrastive speech2vec units"
+methods="text cluster-skipgram cluster-skipgram-hard cluster-skipgram-sgns projection two-stage contrastive speech2vec units"
 context_methods="cluster-skipgram"   # also joined with their context (awe normalise --context): METHOD-contextW
 context_weights="0.5 1"   # awe normalise --context-weight: 0.5 the tool's default, 1 the context alone
 align_methods="procrustes adversarial self-learning"   # stage 6: local/align_to_text.sh --methods
@@ -99,6 +99,7 @@ inputs() {
     text) echo "--method text" ;;
     cluster-skipgram) echo "--method cluster-skipgram --embeddings h5:$awe_h5/phonetic.h5 --clusters $exp/clusters" ;;
     cluster-skipgram-hard) echo "--method cluster-skipgram --hard --embeddings h5:$awe_h5/phonetic.h5 --clusters $exp/clusters" ;;
+    cluster-skipgram-sgns) echo "--method cluster-skipgram --hard --objective sgns --embeddings h5:$awe_h5/phonetic.h5 --clusters $exp/clusters" ;;
     projection|two-stage) echo "--method $1 --embeddings h5:$awe_h5/phonetic.h5" ;;
     contrastive) echo "--method contrastive --init $phonetic_model --features scp:$train_scp" ;;
     speech2vec|units) echo "--method $1 --features scp:$train_scp" ;;
