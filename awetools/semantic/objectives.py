@@ -62,12 +62,7 @@ class SkipgramTask:
 
     def loss(self, center: np.ndarray, context: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
         model, method, b = self.model, self.method, len(center)
-        if method == "cluster-skipgram" and self.options.objective == "sgns":
-            negatives = self._negatives(b, rng)  # cluster ids; the context's nearest is the positive
-            ids = np.concatenate([self.soft.index[context, 0], negatives.ravel()])
-            outside = model.context(torch.from_numpy(ids).to(self.device))
-            return sgns(self._encode(center), outside[:b], outside[b:].view(b, -1, outside.shape[1]))
-        if method == "cluster-skipgram":
+        if method == "cluster-skipgram" and not self.item_negatives:
             logits = model.output(self._encode(center))
             index = self.soft.index[context]
             weight = self.soft.weight[context]
@@ -88,8 +83,10 @@ class SkipgramTask:
             vectors = self._encode(rows)
             outside = model.context(vectors[b:])
             return sgns(vectors[:b], outside[:b], outside[b:].view(b, -1, outside.shape[1]))
-        if method == "text":  # context table over word ids; negatives are word ids
-            ids = np.concatenate([self.inputs.ids[context], negatives.ravel()])
+        if self.item_negatives:  # a context table over item ids; negatives are item ids
+            # text: the context's word; cluster-skipgram sgns: the context's nearest cluster
+            positives = self.inputs.ids[context] if method == "text" else self.soft.index[context, 0]
+            ids = np.concatenate([positives, negatives.ravel()])
             outside = model.context(torch.from_numpy(ids).to(self.device))
         else:  # two-stage: context MLP over the AWEs of context and negative segments
             unique, inverse = np.unique(np.concatenate([context, negatives.ravel()]),
